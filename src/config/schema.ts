@@ -1,0 +1,143 @@
+import { z } from 'zod';
+
+export const SOURCE_NAMES = [
+  'orders',
+  'order_lines',
+  'customers',
+  'returns',
+  'engagement_events',
+  'creator_touchpoints',
+  'store_visits',
+  'stores',
+  'consents',
+  'identity_links',
+  'erasure_requests',
+] as const;
+export type SourceName = (typeof SOURCE_NAMES)[number];
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
+  .refine((value) => !Number.isNaN(Date.parse(value + 'T00:00:00Z')) && new Date(value + 'T00:00:00Z').toISOString().startsWith(value), {
+    message: 'not a real calendar date',
+  });
+
+const identifierPath = /^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}$/;
+
+const fileSource = z.strictObject({
+  path: z.string().min(1).describe('A file or glob of CSV or Parquet files, relative to retain.yml'),
+  format: z.enum(['csv', 'parquet']).optional().describe('Inferred from the extension when omitted'),
+});
+const tableSource = z.strictObject({
+  table: z
+    .string()
+    .regex(identifierPath, 'expected a table name like schema.table or database.schema.table (letters, digits, _)')
+    .describe('A warehouse table: table, schema.table or database.schema.table'),
+});
+export const sourceSchema = z.union([fileSource, tableSource]);
+
+const duckdbTarget = z.strictObject({
+  type: z.literal('duckdb'),
+  path: z.string().min(1).default('retain.duckdb').describe('The DuckDB file, relative to retain.yml'),
+  threads: z.int().min(1).max(64).optional(),
+  memory_limit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'expected a size like 4GB').optional(),
+});
+export const targetSchema = duckdbTarget;
+
+const segmentName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'segment names are lowercase letters, digits and _');
+
+export const segmentSchema = z.strictObject({
+  name: segmentName,
+  label: z.string().min(1).optional(),
+  priority: z.boolean().optional().describe('Flag the segment as top priority (e.g. cant_lose_them)'),
+  when: z.string().min(1).describe("A rule over profile columns, e.g. \"r_score >= 4 and f_score >= 4\"; first match wins; the last rule should be 'true'"),
+});
+
+export const strategySchema = z.strictObject({
+  objective: z.string().min(1),
+  core_message: z.string().min(1),
+  primary_channel: z.string().min(1),
+  cadence: z.string().min(1),
+  incentive_type: z.string().min(1),
+  max_incentive_depth_pct: z.number().min(0).max(100),
+  human_outreach: z.boolean(),
+  suppress_paid: z.boolean(),
+});
+
+const thresholds = z.array(z.number()).min(1);
+
+export const rfmSchema = z.strictObject({
+  bins: z.int().min(2).max(10).optional(),
+  method: z.enum(['quantile', 'thresholds']).optional(),
+  frequency_window_days: z.int().min(1).max(36500).optional(),
+  frequency_measure: z.enum(['orders', 'purchase_days']).optional(),
+  monetary_measure: z.enum(['total', 'average']).optional(),
+  weights: z
+    .strictObject({ recency: z.number().min(0), frequency: z.number().min(0), monetary: z.number().min(0) })
+    .refine((w) => w.recency + w.frequency + w.monetary > 0, 'at least one weight must be positive')
+    .optional(),
+  thresholds: z
+    .strictObject({ recency_days: thresholds, frequency: thresholds, monetary: thresholds })
+    .optional()
+    .describe('bins-1 ascending boundaries each, used when method is thresholds'),
+});
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    version: z.literal(1).default(1),
+    warehouse: targetSchema.describe('The default target'),
+    targets: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), targetSchema).optional().describe('More named targets for --target'),
+    as_of: isoDate.optional().describe('Compute everything as of this date; default today; --as-of overrides'),
+    sources: z
+      .strictObject(Object.fromEntries(SOURCE_NAMES.map((name) => [name, sourceSchema.optional()])) as Record<SourceName, z.ZodOptional<typeof sourceSchema>>)
+      .refine((sources) => sources.orders !== undefined, { message: 'the orders source is required', path: ['orders'] }),
+    currency: z
+      .strictObject({
+        base: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code like USD'),
+        rates: z.record(z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code like EUR'), z.number().positive()),
+      })
+      .refine((c) => c.rates[c.base] === 1, { message: 'the base currency must have rate 1', path: ['rates'] })
+      .optional()
+      .describe('Rates to the base currency; orders in a currency without a rate are rejected'),
+    purchase_statuses: z.array(z.string().regex(/^[a-z_]+$/)).min(1).optional(),
+    refund_statuses: z.array(z.string().regex(/^[a-z_]+$/)).optional(),
+    rfm: rfmSchema.optional(),
+    segments: z.array(segmentSchema).min(1).optional().describe('Ordered segment rules; replaces the defaults'),
+    strategies: z.record(segmentName, strategySchema.partial()).optional().describe('Per segment; merged over the defaults'),
+  })
+  .superRefine((config, ctx) => {
+    const rfm = config.rfm;
+    if (rfm?.method === 'thresholds' && !rfm.thresholds) {
+      ctx.addIssue({ code: 'custom', path: ['rfm', 'thresholds'], message: 'method thresholds needs rfm.thresholds' });
+    }
+    if (rfm?.thresholds) {
+      const bins = rfm.bins ?? 5;
+      for (const key of ['recency_days', 'frequency', 'monetary'] as const) {
+        const list = rfm.thresholds[key];
+        if (list.length !== bins - 1) {
+          ctx.addIssue({ code: 'custom', path: ['rfm', 'thresholds', key], message: `expected ${bins - 1} boundaries for ${bins} bins, got ${list.length}`, input: list });
+        }
+        if (list.some((value, i) => i > 0 && value <= list[i - 1]!)) {
+          ctx.addIssue({ code: 'custom', path: ['rfm', 'thresholds', key], message: 'boundaries must be strictly ascending', input: list });
+        }
+      }
+    }
+    if (config.segments) {
+      const seen = new Set<string>();
+      config.segments.forEach((segment, i) => {
+        if (seen.has(segment.name)) ctx.addIssue({ code: 'custom', path: ['segments', i, 'name'], message: `duplicate segment "${segment.name}"`, input: segment.name });
+        seen.add(segment.name);
+      });
+    }
+  });
+
+export type RetainConfigInput = z.input<typeof configSchema>;
+export type RetainConfig = z.infer<typeof configSchema>;
+export type TargetConfig = z.infer<typeof targetSchema>;
+export type SourceConfig = z.infer<typeof sourceSchema>;
+
+/** JSON Schema of retain.yml for editors (written to retain.schema.json by `npm run build`). */
+export function configJsonSchema(): unknown {
+  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
+}

@@ -1,0 +1,40 @@
+import { join, resolve } from 'node:path';
+import { loadConfig } from '../config/load.js';
+import { generate } from '../generate/index.js';
+import type { DbtNodeEvent } from '../dbt/runner.js';
+import { runPipeline, type RunResult } from './run.js';
+
+export interface DemoOptions {
+  dir: string;
+  customers: number;
+  seed: number;
+  asOf?: string;
+  onProgress?: (message: string) => void;
+  onEvent?: (event: DbtNodeEvent) => void;
+}
+
+export interface DemoResult {
+  dir: string;
+  configPath: string;
+  dataDir: string;
+  generated: { customers: number; files: Record<string, { path: string; rows: number }>; seconds: number };
+  run: RunResult;
+}
+
+/** Generates sample data into a folder, runs the whole pipeline on it, and returns what was built. */
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const dir = resolve(options.dir);
+  const asOf = options.asOf ?? new Date().toISOString().slice(0, 10);
+  options.onProgress?.(`retain demo: generating ${options.customers.toLocaleString('en-US')} customers (seed ${options.seed}) into ${dir}`);
+  const generated = await generate({ customers: options.customers, seed: options.seed, out: dir, format: 'parquet', asOf, onProgress: options.onProgress });
+  const resolved = loadConfig({ config: join(dir, 'retain.yml') });
+  options.onProgress?.(`retain demo: running dbt as of ${asOf} into ${resolved.warehousePath}`);
+  const run = await runPipeline(resolved, { asOf, onEvent: options.onEvent });
+  return {
+    dir,
+    configPath: resolved.configPath,
+    dataDir: join(dir, 'data'),
+    generated: { customers: options.customers, files: generated.files, seconds: generated.seconds },
+    run,
+  };
+}
