@@ -116,6 +116,7 @@ export async function runDbt(options: DbtRunOptions): Promise<DbtRunResult> {
     stdio: options.passthrough ? 'inherit' : ['ignore', 'pipe', 'pipe'],
   });
   const stderrChunks: string[] = [];
+  let lastTotal: number | undefined; // test results carry an index but no total
   if (!options.passthrough) {
     child.stderr!.on('data', (chunk: Buffer) => stderrChunks.push(chunk.toString()));
     const lines = createInterface({ input: child.stdout! });
@@ -130,10 +131,11 @@ export async function runDbt(options: DbtRunOptions): Promise<DbtRunResult> {
       const name = event.info?.name ?? '';
       const node = event.data?.node_info;
       if (event.info?.level === 'error' && event.info.msg) errors.push(event.info.msg);
+      if (typeof event.data?.total === 'number') lastTotal = event.data.total;
       if (!options.onEvent || !node?.node_name) return;
       if (name === 'LogStartLine' || name === 'NodeStart') {
         if (name === 'LogStartLine') {
-          options.onEvent({ kind: 'start', name: node.node_name, resourceType: node.resource_type ?? '', index: event.data?.index, total: event.data?.total });
+          options.onEvent({ kind: 'start', name: node.node_name, resourceType: node.resource_type ?? '', index: event.data?.index, total: lastTotal });
         }
       } else if (RESULT_EVENTS.has(name)) {
         options.onEvent({
@@ -142,7 +144,7 @@ export async function runDbt(options: DbtRunOptions): Promise<DbtRunResult> {
           resourceType: node.resource_type ?? '',
           status: event.data?.status ?? node.node_status,
           index: event.data?.index,
-          total: event.data?.total,
+          total: lastTotal,
           seconds: event.data?.execution_time,
         });
       }
