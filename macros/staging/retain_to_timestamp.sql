@@ -1,0 +1,23 @@
+{#-
+  A text value as a timestamp without time zone, in UTC, or null when it does not parse.
+  Values carrying an offset (Z, +02:00) are converted to UTC; values without one are taken as UTC.
+-#}
+{% macro retain_to_timestamp(expression) -%}
+    {{ return(adapter.dispatch('retain_to_timestamp', 'retain')(expression)) }}
+{%- endmacro %}
+
+{% macro default__retain_to_timestamp(expression) -%}
+    {{ retain_safe_cast(retain_text(expression), dbt.type_timestamp()) }}
+{%- endmacro %}
+
+{#-
+  DuckDB: a cast to timestamp silently drops an offset ('10:00+02:00' becomes 10:00), so values
+  with an offset go through timestamptz and are converted to UTC explicitly.
+-#}
+{% macro duckdb__retain_to_timestamp(expression) -%}
+    case
+        when regexp_matches(trim({{ expression }}), '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$')
+            then timezone('UTC', try_cast(trim({{ expression }}) as timestamptz))
+        else try_cast(nullif(trim({{ expression }}), '') as timestamp)
+    end
+{%- endmacro %}
