@@ -1,6 +1,7 @@
 {#-
   The input contract (ARCHITECTURE.md, "Sources"): for every source, its required and optional
-  columns, the columns of which at least one must exist (`one_of`), and its natural key.
+  columns, the columns of which at least one must exist (`one_of`), its natural key, and the
+  values a code column may take (`accepted_values`, compared after trimming and lowercasing).
   This is the one place the column lists live; retain_source(), the staging models and the
   row-accounting test all read it.
 -#}
@@ -38,12 +39,23 @@
             'optional': ['customer_id', 'anonymous_id', 'channel'],
             'one_of': [['customer_id', 'anonymous_id']],
             'key': [],
+            'accepted_values': {
+                'event_type': [
+                    'email_delivered', 'email_open', 'email_click', 'site_visit',
+                    'app_session', 'push_open', 'sms_click', 'unsubscribe',
+                ],
+            },
         },
         'creator_touchpoints': {
             'required': ['creator_id', 'platform', 'touchpoint_type', 'occurred_at'],
             'optional': ['customer_id', 'anonymous_id', 'completion_pct'],
             'one_of': [['customer_id', 'anonymous_id']],
             'key': [],
+            'accepted_values': {
+                'touchpoint_type': [
+                    'video_view', 'save', 'share', 'swipe_up', 'affiliate_click', 'comment',
+                ],
+            },
         },
         'store_visits': {
             'required': ['store_id', 'visited_at'],
@@ -62,6 +74,10 @@
             'optional': ['source'],
             'one_of': [],
             'key': ['customer_id', 'purpose', 'recorded_at'],
+            'accepted_values': {
+                'purpose': ['email', 'sms', 'push', 'ads', 'profiling', 'location'],
+                'status': ['granted', 'revoked'],
+            },
         },
         'identity_links': {
             'required': ['id_type_a', 'id_value_a', 'id_type_b', 'id_value_b'],

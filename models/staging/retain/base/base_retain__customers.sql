@@ -56,26 +56,14 @@ checked as (
 ranked as (
     select
         *,
-        row_number() over (
-            partition by raw_record
-            order by source_file, source_row_number
-        ) as copy_number
+        {{ retain_copy_number() }} as copy_number
     from checked
 ),
 
 key_ranked as (
     select
         *,
-        row_number() over (
-            partition by customer_id
-            order by
-                case
-                    when row_rejection_reason is null and copy_number = 1 then 0
-                    else 1
-                end,
-                source_file desc,
-                source_row_number desc
-        ) as key_rank
+        {{ retain_key_rank(['customer_id']) }} as key_rank
     from ranked
 ),
 
@@ -85,13 +73,7 @@ final as (
         source_row_number,
         raw_record,
         customer_id as source_key,
-        coalesce(
-            row_rejection_reason,
-            case
-                when copy_number > 1 then 'exact_duplicate'
-                when key_rank > 1 then 'duplicate_key'
-            end
-        ) as rejection_reason,
+        {{ retain_rejection_reason() }} as rejection_reason,
         customer_id,
         email,
         case

@@ -1,0 +1,68 @@
+-- One row per input row of the `engagement_events` source, typed, with the first rule it
+-- breaks (rejection_reason, null when accepted). Rules, first failing wins:
+--   missing_required_field (event_type, occurred_at), missing_identifier (neither customer_id
+--   nor anonymous_id), invalid_timestamp, unknown_event_type, event_after_as_of,
+--   exact_duplicate. Events have no natural key: distinct events may share every value
+--   but their position, so only exact copies of a row are rejected.
+with
+
+source_rows as (
+    select * from {{ retain_source('engagement_events') }} as engagement_events_source
+),
+
+cleaned as (
+    select
+        _retain_source_file as source_file,
+        _retain_source_row_number as source_row_number,
+        _retain_raw_record as raw_record,
+        {{ retain_text('customer_id') }} as customer_id,
+        {{ retain_text('anonymous_id') }} as anonymous_id,
+        {{ retain_code('event_type') }} as event_type,
+        {{ retain_code('channel') }} as channel,
+        {{ retain_text('occurred_at') }} as occurred_at_text,
+        {{ retain_to_timestamp('occurred_at') }} as occurred_at
+    from source_rows
+),
+
+checked as (
+    select
+        *,
+        case
+            when event_type is null or occurred_at_text is null
+                then 'missing_required_field'
+            when customer_id is null and anonymous_id is null then 'missing_identifier'
+            when occurred_at is null then 'invalid_timestamp'
+            when
+                event_type
+                not in {{ retain_accepted_values('engagement_events', 'event_type') }}
+                then 'unknown_event_type'
+            when cast(occurred_at as date) > {{ retain_as_of() }}
+                then 'event_after_as_of'
+        end as row_rejection_reason
+    from cleaned
+),
+
+ranked as (
+    select
+        *,
+        {{ retain_copy_number() }} as copy_number
+    from checked
+),
+
+final as (
+    select
+        source_file,
+        source_row_number,
+        raw_record,
+        coalesce(customer_id, anonymous_id) as source_key,
+        {{ retain_rejection_reason(has_key=false) }} as rejection_reason,
+        customer_id,
+        anonymous_id,
+        event_type,
+        channel,
+        occurred_at,
+        cast(occurred_at as date) as occurred_date
+    from ranked
+)
+
+select * from final

@@ -1,0 +1,60 @@
+-- One row per input row of the `store_visits` source, typed, with the first rule it breaks
+-- (rejection_reason, null when accepted). Rules, first failing wins:
+--   missing_required_field (store_id, visited_at), missing_identifier (neither customer_id
+--   nor device_id), invalid_timestamp, event_after_as_of, exact_duplicate (no natural key).
+with
+
+source_rows as (
+    select * from {{ retain_source('store_visits') }} as store_visits_source
+),
+
+cleaned as (
+    select
+        _retain_source_file as source_file,
+        _retain_source_row_number as source_row_number,
+        _retain_raw_record as raw_record,
+        {{ retain_text('customer_id') }} as customer_id,
+        {{ retain_text('device_id') }} as device_id,
+        {{ retain_text('store_id') }} as store_id,
+        {{ retain_text('visited_at') }} as visited_at_text,
+        {{ retain_to_timestamp('visited_at') }} as visited_at
+    from source_rows
+),
+
+checked as (
+    select
+        *,
+        case
+            when store_id is null or visited_at_text is null
+                then 'missing_required_field'
+            when customer_id is null and device_id is null then 'missing_identifier'
+            when visited_at is null then 'invalid_timestamp'
+            when cast(visited_at as date) > {{ retain_as_of() }}
+                then 'event_after_as_of'
+        end as row_rejection_reason
+    from cleaned
+),
+
+ranked as (
+    select
+        *,
+        {{ retain_copy_number() }} as copy_number
+    from checked
+),
+
+final as (
+    select
+        source_file,
+        source_row_number,
+        raw_record,
+        coalesce(customer_id, device_id) as source_key,
+        {{ retain_rejection_reason(has_key=false) }} as rejection_reason,
+        customer_id,
+        device_id,
+        store_id,
+        visited_at,
+        cast(visited_at as date) as visit_date
+    from ranked
+)
+
+select * from final
