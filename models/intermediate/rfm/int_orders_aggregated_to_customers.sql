@@ -1,0 +1,108 @@
+{#-
+  The RFM base: one row per customer with at least one purchase up to the as-of date.
+  Windows end on the as-of date (day 0):
+    - frequency/monetary window: orders placed fewer than retain_rfm.frequency_window_days days
+      before the as-of date (365 -> the as-of date and the 364 days before it);
+    - trailing 12 months: orders placed after the same calendar date 12 months earlier.
+  Refund rows lower revenue on their own date but are not purchases.
+-#}
+{%- set settings = rfm_settings() -%}
+{%- set as_of = retain_as_of() -%}
+
+with
+
+orders as (
+    select * from {{ ref('int_orders_netted_to_returns') }}
+),
+
+customers as (
+    select * from {{ ref('stg_retain__customers') }}
+),
+
+bounds as (
+    select
+        {{ as_of }} as as_of_date,
+        cast(
+            {{ dbt.dateadd('day', 1 - settings.frequency_window_days, as_of) }} as date
+        ) as frequency_window_start_date,
+        cast({{ dbt.dateadd('month', -12, as_of) }} as date) as trailing_12m_after_date
+),
+
+flagged_orders as (
+    select
+        orders.customer_id,
+        orders.order_date,
+        orders.is_purchase,
+        orders.net_revenue_base,
+        orders.order_date >= bounds.frequency_window_start_date as is_in_window,
+        orders.order_date > bounds.trailing_12m_after_date as is_in_trailing_12m
+    from orders
+    cross join bounds
+),
+
+aggregated as (
+    select
+        customer_id,
+        min(case when is_purchase then order_date end) as first_order_date,
+        max(case when is_purchase then order_date end) as last_order_date,
+        count(case when is_purchase then 1 end) as lifetime_orders,
+        sum(net_revenue_base) as lifetime_revenue,
+        count(case when is_purchase and is_in_window then 1 end) as frequency_orders,
+        count(
+            distinct case when is_purchase and is_in_window then order_date end
+        ) as frequency_days,
+        sum(case when is_in_window then net_revenue_base else 0 end) as monetary_total,
+        sum(
+            case when is_in_trailing_12m then net_revenue_base else 0 end
+        ) as trailing_12m_revenue,
+        count(
+            case when is_purchase and is_in_trailing_12m then 1 end
+        ) as trailing_12m_orders
+    from flagged_orders
+    group by customer_id
+    having count(case when is_purchase then 1 end) > 0
+),
+
+measured as (
+    select
+        aggregated.customer_id,
+        bounds.as_of_date,
+        aggregated.first_order_date,
+        aggregated.last_order_date,
+        {{ dbt.datediff('aggregated.last_order_date', 'bounds.as_of_date', 'day') }}
+            as recency_days,
+        {{ dbt.datediff('aggregated.first_order_date', 'bounds.as_of_date', 'day') }}
+            as days_since_first_order,
+        aggregated.lifetime_orders,
+        aggregated.lifetime_orders = 1 as is_one_time_buyer,
+        aggregated.lifetime_revenue,
+        aggregated.frequency_orders,
+        aggregated.frequency_days,
+        aggregated.monetary_total,
+        case
+            when aggregated.frequency_orders > 0
+                then aggregated.monetary_total / aggregated.frequency_orders
+            else 0
+        end as monetary_average,
+        aggregated.trailing_12m_revenue,
+        aggregated.trailing_12m_orders
+    from aggregated
+    cross join bounds
+),
+
+final as (
+    select
+        measured.*,
+        customers.email,
+        customers.phone,
+        customers.country,
+        customers.postal_code,
+        customers.first_seen_at,
+        customers.acquisition_channel,
+        customers.acquisition_creator_id
+    from measured
+    left join customers
+        on measured.customer_id = customers.customer_id
+)
+
+select * from final

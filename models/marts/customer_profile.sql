@@ -1,0 +1,58 @@
+{#- The segment-of-one profile: one row per customer with a purchase up to the as-of date. -#}
+with
+
+customers as (
+    select * from {{ ref('int_customers_segmented') }}
+),
+
+segments as (
+    select * from {{ ref('int_segments_configured') }}
+),
+
+final as (
+    select
+        customers.customer_id,
+        customers.as_of_date,
+        customers.email,
+        customers.phone,
+        customers.country,
+        customers.postal_code,
+        customers.first_seen_at,
+        customers.acquisition_channel,
+        customers.acquisition_creator_id,
+        customers.first_order_date,
+        customers.last_order_date,
+        customers.recency_days,
+        customers.days_since_first_order,
+        customers.lifetime_orders,
+        customers.is_one_time_buyer,
+        customers.lifetime_revenue,
+        customers.frequency_orders,
+        customers.frequency_days,
+        customers.monetary_total,
+        customers.monetary_average,
+        customers.trailing_12m_revenue,
+        customers.trailing_12m_orders,
+        customers.r_score,
+        customers.f_score,
+        customers.m_score,
+        customers.rfm_composite,
+        customers.rfm_cell,
+        customers.segment,
+        segments.segment_label,
+        segments.segment_order,
+        segments.is_priority,
+        segments.objective,
+        segments.core_message,
+        segments.primary_channel,
+        segments.cadence,
+        segments.incentive_type,
+        segments.max_incentive_depth_pct,
+        segments.human_outreach,
+        segments.suppress_paid
+    from customers
+    left join segments
+        on customers.segment = segments.segment
+)
+
+select * from final
