@@ -1,4 +1,5 @@
--- Accepted creator touchpoints, typed; none after the as-of date. Rejected rows are in rejected_rows.
+-- Accepted creator touchpoints, typed; none after the as-of date.
+-- Rejected rows are in rejected_rows.
 with
 
 validated as (

@@ -1,4 +1,5 @@
--- Accepted erasure requests, one row per customer_id (the earliest). Rejected rows are in rejected_rows.
+-- Accepted erasure requests, one row per customer_id (the earliest).
+-- Rejected rows are in rejected_rows.
 with
 
 validated as (
