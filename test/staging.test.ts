@@ -329,21 +329,51 @@ describe('staging on the bad-input fixture', () => {
 });
 
 describe('source configuration', () => {
-  it('reads a source that is not configured as empty', async () => {
+  it('reads Parquet files and warehouse tables, and a source that is not configured as empty', async () => {
+    const name = 'formats';
+    mkdirSync(join(dir, name), { recursive: true });
+    const parquet = join(dir, name, 'orders.parquet');
+    const warehouse = join(dir, name, 'retain.duckdb');
+    const setup = await openDuckDb(warehouse);
+    try {
+      // Parquet keeps the types the reader inferred; the customers table lives in its own schema.
+      await setup.run(`copy (select * from read_csv('${join(fixtures, 'orders.csv')}')) to '${parquet}' (format parquet)`);
+      await setup.run(`create schema raw; create table raw.customers as
+        select * from read_csv('${join(fixtures, 'customers.csv')}', all_varchar = true)`);
+    } finally {
+      setup.close();
+    }
     const run = runDbt(
       ['build', ...STAGING_SELECTION],
-      { retain_as_of: '2024-06-30', retain_sources: sourcesVars(['orders']) },
-      'orders-only',
+      {
+        retain_as_of: '2024-06-30',
+        retain_sources: { orders: { path: parquet, format: 'parquet' }, customers: { table: 'raw.customers' } },
+      },
+      name,
     );
     expect(run.code, run.output.slice(-3000)).toBe(0);
     const db = await openDuckDb(run.warehouse, { readOnly: true });
     try {
-      const counts = await db.all<{ orders: number; stores: number; rejected: number }>(
-        `select (select count(*) from stg_retain__orders) as orders,
-                (select count(*) from stg_retain__stores) as stores,
-                (select count(*) from rejected_rows where source != 'orders') as rejected`,
+      const counts = await db.all(
+        `select source, count(*) as n from rejected_rows group by source order by source`,
       );
-      expect(counts).toEqual([{ orders: 6, stores: 0, rejected: 0 }]);
+      expect(counts).toEqual([
+        { source: 'customers', n: Object.keys(EXPECTED_REJECTED.customers).length },
+        { source: 'orders', n: Object.keys(EXPECTED_REJECTED.orders).length },
+      ]);
+      const [accepted] = await db.all(
+        `select (select count(*) from stg_retain__orders) as orders,
+                (select count(*) from stg_retain__customers) as customers,
+                (select count(*) from stg_retain__stores) as stores,
+                (select cast(sum(revenue_base) as double) from stg_retain__orders) as revenue_base`,
+      );
+      // 100 + 54 - 20 + 30 + 101.6 + 12
+      expect(accepted).toEqual({ orders: 6, customers: 3, stores: 0, revenue_base: 277.6 });
+      // A Parquet row keeps its file row number.
+      const [rejected] = await db.all(
+        `select source_row_number, reason from rejected_rows where source = 'orders' and source_key = 'O9'`,
+      );
+      expect(rejected).toEqual({ source_row_number: 9, reason: 'unknown_currency' });
     } finally {
       db.close();
     }
