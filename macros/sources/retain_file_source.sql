@@ -58,7 +58,7 @@
             {% if actual is none -%}
             cast(null as varchar) as {{ column }},
             {%- else -%}
-            cast({{ adapter.quote(actual) }} as varchar) as {{ column }},
+            cast({{ retain_quote_column(actual) }} as varchar) as {{ column }},
             {%- endif -%}
             {%- endfor %}
             _retain_source_file,

@@ -6,20 +6,16 @@
     {{ return(adapter.dispatch('retain_raw_record', 'retain')(column_names)) }}
 {% endmacro %}
 
+{#- By hand: {"name":"value",...} with null for a null value, backslashes and quotes escaped. -#}
 {% macro default__retain_raw_record(column_names) %}
-    {%- set parts = ["'{'"] -%}
+    {%- set parts = [] -%}
     {%- for name in column_names -%}
-        {%- set key = '"' ~ (name | replace('\\', '\\\\') | replace('"', '\\"')) ~ '":' -%}
-        {%- set value -%}
-            coalesce(
-                {{ dbt.concat(["'\"'", "replace(replace(cast(" ~ adapter.quote(name) ~ " as "
-                    ~ dbt.type_string() ~ "), '\\', '\\\\'), '\"', '\\\"')", "'\"'"]) }},
-                'null'
-            )
-        {%- endset -%}
-        {%- do parts.append("'" ~ (',' if not loop.first else '') ~ (key | replace("'", "''"))
-            ~ "'") -%}
-        {%- do parts.append(value) -%}
+        {%- set json_key = '"' ~ name | replace('\\', '\\\\') | replace('"', '\\"') ~ '":' -%}
+        {%- set prefix = ('{' if loop.first else ',') ~ json_key -%}
+        {%- do parts.append("'" ~ prefix | replace("'", "''") ~ "'") -%}
+        {%- set text = 'cast(' ~ retain_quote_column(name) ~ ' as ' ~ dbt.type_string() ~ ')' -%}
+        {%- set escaped = "replace(replace(" ~ text ~ ", '\\', '\\\\'), '\"', '\\\"')" -%}
+        {%- do parts.append('coalesce(' ~ dbt.concat(["'\"'", escaped, "'\"'"]) ~ ", 'null')") -%}
     {%- endfor -%}
     {%- do parts.append("'}'") -%}
     {{ dbt.concat(parts) }}
@@ -28,7 +24,7 @@
 {% macro duckdb__retain_raw_record(column_names) %}
     cast(to_json(struct_pack(
         {%- for name in column_names %}
-        {{ adapter.quote(name) }} := {{ adapter.quote(name) }}{{ ',' if not loop.last }}
+        {{ retain_quote_column(name) }} := {{ retain_quote_column(name) }}{{ ',' if not loop.last }}
         {%- endfor %}
     )) as varchar)
 {%- endmacro %}
@@ -36,7 +32,7 @@
 {% macro postgres__retain_raw_record(column_names) %}
     cast(json_build_object(
         {%- for name in column_names %}
-        '{{ name | replace("'", "''") }}', {{ adapter.quote(name) }}{{ ',' if not loop.last }}
+        '{{ name | replace("'", "''") }}', {{ retain_quote_column(name) }}{{ ',' if not loop.last }}
         {%- endfor %}
     ) as text)
 {%- endmacro %}
@@ -44,7 +40,7 @@
 {% macro snowflake__retain_raw_record(column_names) %}
     to_json(object_construct_keep_null(
         {%- for name in column_names %}
-        '{{ name | replace("'", "''") }}', {{ adapter.quote(name) }}{{ ',' if not loop.last }}
+        '{{ name | replace("'", "''") }}', {{ retain_quote_column(name) }}{{ ',' if not loop.last }}
         {%- endfor %}
     ))
 {%- endmacro %}
@@ -52,7 +48,7 @@
 {% macro bigquery__retain_raw_record(column_names) %}
     to_json_string(struct(
         {%- for name in column_names %}
-        {{ adapter.quote(name) }} as {{ adapter.quote(name) }}{{ ',' if not loop.last }}
+        {{ retain_quote_column(name) }} as {{ retain_quote_column(name) }}{{ ',' if not loop.last }}
         {%- endfor %}
     ))
 {%- endmacro %}

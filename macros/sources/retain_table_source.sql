@@ -42,7 +42,7 @@
     {%- set matched = retain_source_columns(source_name, 'table ' ~ table_name, actual_columns) -%}
     {%- set present = [] -%}
     {%- for column, actual in matched.items() if actual is not none -%}
-        {%- do present.append(adapter.quote(actual)) -%}
+        {%- do present.append(retain_quote_column(actual)) -%}
     {%- endfor -%}
     (
         select
@@ -50,7 +50,7 @@
             {% if actual is none -%}
             cast(null as {{ dbt.type_string() }}) as {{ column }},
             {%- else -%}
-            cast({{ adapter.quote(actual) }} as {{ dbt.type_string() }}) as {{ column }},
+            cast({{ retain_quote_column(actual) }} as {{ dbt.type_string() }}) as {{ column }},
             {%- endif -%}
             {%- endfor %}
             cast(null as {{ dbt.type_string() }}) as _retain_source_file,
