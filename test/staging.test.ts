@@ -148,7 +148,13 @@ function runDbt(args: string[], vars: Record<string, unknown>, name: string) {
       '--vars', JSON.stringify(vars),
       '--no-use-colors',
     ],
-    { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, DO_NOT_TRACK: '1' } },
+    {
+      cwd: root,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      // Not UTC on purpose: timestamps without an offset must still be read as UTC.
+      env: { ...process.env, DO_NOT_TRACK: '1', TZ: 'Europe/Paris' },
+    },
   );
   return { code: result.status ?? -1, output: `${result.stdout}\n${result.stderr}`, warehouse };
 }

@@ -12,11 +12,16 @@
 
 {#-
   DuckDB: a cast to timestamp silently drops an offset ('10:00+02:00' becomes 10:00), so values
-  with an offset go through timestamptz and are converted to UTC explicitly.
+  with an offset after a time of day go through timestamptz and are converted to UTC. Only
+  those: timestamptz reads a value without an offset in the session time zone (the machine's),
+  and a plain date such as 2024-01-05 must not be mistaken for a time with offset -05.
 -#}
 {% macro duckdb__retain_to_timestamp(expression) -%}
     case
-        when regexp_matches(trim({{ expression }}), '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$')
+        when regexp_matches(
+            trim({{ expression }}),
+            '[0-9]:[0-9]{2}(:[0-9]{2}([.][0-9]*)?)? ?([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$'
+        )
             then timezone('UTC', try_cast(trim({{ expression }}) as timestamptz))
         else try_cast(nullif(trim({{ expression }}), '') as timestamp)
     end
