@@ -1,4 +1,7 @@
-{#- The segment-of-one profile: one row per customer with a purchase up to the as-of date. -#}
+{#-
+  The segment-of-one profile: one row per customer with a purchase up to the as-of date, with the
+  customer's attributes from the customers source (null when the customer is not there).
+-#}
 with
 
 customers as (
@@ -9,17 +12,21 @@ segments as (
     select * from {{ ref('int_segments_configured') }}
 ),
 
+attributes as (
+    select * from {{ ref('stg_retain__customers') }}
+),
+
 final as (
     select
         customers.customer_id,
         customers.as_of_date,
-        customers.email,
-        customers.phone,
-        customers.country,
-        customers.postal_code,
-        customers.first_seen_at,
-        customers.acquisition_channel,
-        customers.acquisition_creator_id,
+        attributes.email,
+        attributes.phone,
+        attributes.country,
+        attributes.postal_code,
+        attributes.first_seen_at,
+        attributes.acquisition_channel,
+        attributes.acquisition_creator_id,
         customers.first_order_date,
         customers.last_order_date,
         customers.recency_days,
@@ -53,6 +60,8 @@ final as (
     from customers
     left join segments
         on customers.segment = segments.segment
+    left join attributes
+        on customers.customer_id = attributes.customer_id
 )
 
 select * from final

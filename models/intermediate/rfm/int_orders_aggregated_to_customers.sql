@@ -5,6 +5,8 @@
       before the as-of date (365 -> the as-of date and the 364 days before it);
     - trailing 12 months: orders placed after the same calendar date 12 months earlier.
   Refund rows lower revenue on their own date but are not purchases.
+  Orders are summed per customer and day first: distinct purchase days then need no
+  count(distinct), which costs about twice as much on millions of orders.
 -#}
 {%- set settings = rfm_settings() -%}
 {%- set as_of = retain_as_of() -%}
@@ -13,10 +15,6 @@ with
 
 orders as (
     select * from {{ ref('int_orders_netted_to_returns') }}
-),
-
-customers as (
-    select * from {{ ref('stg_retain__customers') }}
 ),
 
 bounds as (
@@ -28,42 +26,45 @@ bounds as (
         cast({{ dbt.dateadd('month', -12, as_of) }} as date) as trailing_12m_after_date
 ),
 
-flagged_orders as (
+orders_by_day as (
     select
-        orders.customer_id,
-        orders.order_date,
-        orders.is_purchase,
-        orders.net_revenue_base,
-        orders.order_date >= bounds.frequency_window_start_date as is_in_window,
-        orders.order_date > bounds.trailing_12m_after_date as is_in_trailing_12m
+        customer_id,
+        order_date,
+        count(case when is_purchase then 1 end) as purchases,
+        sum(net_revenue_base) as net_revenue_base
     from orders
+    group by customer_id, order_date
+),
+
+flagged_days as (
+    select
+        orders_by_day.*,
+        orders_by_day.order_date >= bounds.frequency_window_start_date as is_in_window,
+        orders_by_day.order_date > bounds.trailing_12m_after_date as is_in_trailing_12m
+    from orders_by_day
     cross join bounds
 ),
 
 aggregated as (
     select
         customer_id,
-        min(case when is_purchase then order_date end) as first_order_date,
-        max(case when is_purchase then order_date end) as last_order_date,
-        count(case when is_purchase then 1 end) as lifetime_orders,
+        min(case when purchases > 0 then order_date end) as first_order_date,
+        max(case when purchases > 0 then order_date end) as last_order_date,
+        sum(purchases) as lifetime_orders,
         sum(net_revenue_base) as lifetime_revenue,
-        count(case when is_purchase and is_in_window then 1 end) as frequency_orders,
-        count(
-            distinct case when is_purchase and is_in_window then order_date end
-        ) as frequency_days,
+        sum(case when is_in_window then purchases else 0 end) as frequency_orders,
+        count(case when is_in_window and purchases > 0 then 1 end) as frequency_days,
         sum(case when is_in_window then net_revenue_base else 0 end) as monetary_total,
         sum(
             case when is_in_trailing_12m then net_revenue_base else 0 end
         ) as trailing_12m_revenue,
-        count(
-            case when is_purchase and is_in_trailing_12m then 1 end
-        ) as trailing_12m_orders
-    from flagged_orders
+        sum(case when is_in_trailing_12m then purchases else 0 end) as trailing_12m_orders
+    from flagged_days
     group by customer_id
-    having count(case when is_purchase then 1 end) > 0
+    having sum(purchases) > 0
 ),
 
-measured as (
+final as (
     select
         aggregated.customer_id,
         bounds.as_of_date,
@@ -73,10 +74,10 @@ measured as (
             as recency_days,
         {{ dbt.datediff('aggregated.first_order_date', 'bounds.as_of_date', 'day') }}
             as days_since_first_order,
-        aggregated.lifetime_orders,
+        cast(aggregated.lifetime_orders as {{ dbt.type_bigint() }}) as lifetime_orders,
         aggregated.lifetime_orders = 1 as is_one_time_buyer,
         aggregated.lifetime_revenue,
-        aggregated.frequency_orders,
+        cast(aggregated.frequency_orders as {{ dbt.type_bigint() }}) as frequency_orders,
         aggregated.frequency_days,
         aggregated.monetary_total,
         case
@@ -85,24 +86,9 @@ measured as (
             else 0
         end as monetary_average,
         aggregated.trailing_12m_revenue,
-        aggregated.trailing_12m_orders
+        cast(aggregated.trailing_12m_orders as {{ dbt.type_bigint() }}) as trailing_12m_orders
     from aggregated
     cross join bounds
-),
-
-final as (
-    select
-        measured.*,
-        customers.email,
-        customers.phone,
-        customers.country,
-        customers.postal_code,
-        customers.first_seen_at,
-        customers.acquisition_channel,
-        customers.acquisition_creator_id
-    from measured
-    left join customers
-        on measured.customer_id = customers.customer_id
 )
 
 select * from final
