@@ -46,7 +46,7 @@ netted as (
         counted_orders.is_purchase,
         counted_orders.revenue_base,
         case
-            -- refund rows reduce revenue whatever the sign they were recorded with
+            -- returns apply to purchases only; a refund row is itself the refund
             when not counted_orders.is_purchase then 0
             when returns_by_order.is_fully_returned then counted_orders.revenue_base
             -- refunds are capped at the order's revenue
@@ -70,6 +70,7 @@ final as (
         refunded_amount_base,
         case
             when is_purchase then revenue_base - refunded_amount_base
+            -- refund rows reduce revenue whatever the sign they were recorded with
             else -abs(revenue_base)
         end as net_revenue_base
     from netted
