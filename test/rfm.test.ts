@@ -310,6 +310,23 @@ describe('RFM, segments and marts on the hand-made fixture', () => {
   });
 });
 
+describe('rules that leave customers without a segment', () => {
+  it('fail the profile checks and stop the history from recording them', () => {
+    const result = runDbt('build', ['--select', ...SELECT], {
+      retain_as_of: '2024-06-30',
+      // no {always: true} at the end: 6 of the 10 customers have r_score < 4 (see above)
+      retain_segments: [{ name: 'recent', when: { column: 'r_score', op: '>=', value: 4 } }],
+      retain_strategies: [{
+        segment: 'recent', objective: 'o', core_message: 'm', primary_channel: 'email', cadence: 'weekly',
+        incentive_type: 'none', max_incentive_depth_pct: 0, human_outreach: false, suppress_paid: false,
+      }],
+    }, 'unmatched');
+    expect(result.code).not.toBe(0);
+    expect(result.output).toMatch(/FAIL 6 not_null_customer_profile_segment /);
+    expect(result.output).toMatch(/SKIP relation main\.customer_segments/);
+  });
+});
+
 describe('configuration that must not compile', () => {
   const SEGMENT_MODELS = ['int_customers_segmented', 'int_segments_configured', 'int_customers_scored'];
   const strategy = (segment: string) => ({
