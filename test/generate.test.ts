@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RetainError } from '../src/errors.js';
 import { generate, type GenerateResult } from '../src/generate/index.js';
+import { poissonSelect, SqlRandom } from '../src/generate/random.js';
 import { openDuckDb, type DuckDb } from '../src/warehouse/duckdb.js';
 
 /** The input contract of ARCHITECTURE.md ("Sources"), with the types the generator promises. */
@@ -279,5 +280,34 @@ describe('retain generate: the synthetic world behaves like the model', () => {
     expect(total).toBeGreaterThan(0);
     expect(total / orders).toBeLessThan(0.003);
     expect(await dirtyCounts(clean)).toEqual({ dup: 0, nocust: 0, negative: 0, unknown: 0 });
+  });
+});
+
+describe('retain generate: random numbers in SQL', () => {
+  it('draws Poisson, gamma and beta variables with the right first two moments', async () => {
+    const rng = new SqlRandom(3);
+    const n = 200_000;
+    // Poisson on both sides of the exact/approximate switch.
+    for (const mu of [0.3, 2, 7.5, 8.5, 40]) {
+      const sql = poissonSelect(`SELECT i, ${mu}::DOUBLE AS mu, ${rng.u('p.u', 'i')} AS u, ${rng.normal('p.z', 'i')} AS z FROM range(${n}) t(i)`, 'mu', 'u', 'z', 'n');
+      const row = (await db.all<{ m: number; v: number }>(`SELECT avg(n) AS m, var_samp(n) AS v FROM (${sql})`))[0]!;
+      // Standard error of the mean is sqrt(mu / n); allow 5 of them (plus a little for the approximation).
+      expect(Math.abs(row.m - mu), `mean at mu=${mu}`).toBeLessThan(5 * Math.sqrt(mu / n) + 0.01 * mu);
+      expect(Math.abs(row.v / mu - 1), `variance at mu=${mu}`).toBeLessThan(0.03);
+    }
+    for (const shape of [0.25, 0.8, 2.5, 6]) {
+      const row = (await db.all<{ m: number; v: number }>(`SELECT avg(g) AS m, var_samp(g) AS v FROM (SELECT ${rng.gamma(shape, 'g', 'i')} AS g FROM range(${n}) t(i))`))[0]!;
+      expect(Math.abs(row.m / shape - 1), `gamma mean at shape ${shape}`).toBeLessThan(0.02);
+      expect(Math.abs(row.v / shape - 1), `gamma variance at shape ${shape}`).toBeLessThan(0.06);
+    }
+    const beta = (await db.all<{ m: number }>(`SELECT avg(b) AS m FROM (SELECT ${rng.beta(0.8, 2.5, 'b', 'i')} AS b FROM range(${n}) t(i))`))[0]!;
+    expect(Math.abs(beta.m - 0.8 / 3.3)).toBeLessThan(0.005);
+    const uniform = (await db.all<{ lo: number; hi: number; m: number; c: number }>(
+      `SELECT min(u) AS lo, max(u) AS hi, avg(u) AS m, corr(u, v) AS c FROM (SELECT ${rng.u('a', 'i')} AS u, ${rng.u('b', 'i')} AS v FROM range(${n}) t(i))`,
+    ))[0]!;
+    expect(uniform.lo).toBeGreaterThan(0);
+    expect(uniform.hi).toBeLessThan(1);
+    expect(Math.abs(uniform.m - 0.5)).toBeLessThan(0.005);
+    expect(Math.abs(uniform.c)).toBeLessThan(0.01);
   });
 });

@@ -117,9 +117,9 @@ export class SqlRandom {
 }
 
 /** Below this mean a Poisson draw is exact inversion over POISSON_TERMS terms; above it, Cornish–Fisher. */
-export const POISSON_EXACT_BELOW = 10;
-/** P(N >= 32 | mean 10) is about 1e-7, so 32 terms lose nothing measurable. */
-export const POISSON_TERMS = 32;
+export const POISSON_EXACT_BELOW = 8;
+/** P(N >= 28 | mean 8) is about 3e-8, so 28 terms lose nothing measurable. */
+export const POISSON_TERMS = 28;
 
 /**
  * A SELECT that adds a Poisson draw `${out}` to every row of `from`, where the row has a mean column `mu`

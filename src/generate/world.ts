@@ -73,40 +73,49 @@ export function warp(t: number, phi: number): number {
   return SEASONALITY.harmonics.reduce((sum, a, i) => sum + (a / ((i + 1) * W)) * (Math.sin((i + 1) * W * (t + phi)) - Math.sin((i + 1) * W * phi)), t);
 }
 
-function warpSql(x: string, phi: number): string {
-  const terms = SEASONALITY.harmonics.map(
-    (a, i) => `${num(a / ((i + 1) * W))} * (sin(${num((i + 1) * W)} * (${x} + ${num(phi)})) - ${num(Math.sin((i + 1) * W * phi))})`,
-  );
-  return `(${x} + ${terms.join(' + ')})`;
-}
-
-function speedSql(x: string, phi: number): string {
-  const terms = SEASONALITY.harmonics.map((a, i) => `${num(a)} * cos(${num((i + 1) * W)} * (${x} + ${num(phi)}))`);
-  return `(1.0 + ${terms.join(' + ')})`;
-}
-
 /**
- * Adds column `out` = calendar time whose operational time is column `v`: three Newton steps from x = v,
- * each a projection layer (the speed stays within [0.8, 1.6], so three steps reach double precision).
+ * Adds column `out` = calendar time whose operational time is column `v`, by Newton's method from x = v.
+ * Each step evaluates one sine and one cosine and gets the higher harmonics from the angle-addition
+ * recurrences. Four steps leave a residual below 1e-9 days for these harmonics (three would leave ~40 s).
  */
 function unwarpSelect(from: string, v: string, out: string, phi: number): string {
+  const h = SEASONALITY.harmonics;
+  const sinK: string[] = ['__s'];
+  const cosK: string[] = ['__c'];
+  for (let k = 1; k < h.length; k++) {
+    sinK.push(`(${sinK[k - 1]} * __c + ${cosK[k - 1]} * __s)`);
+    cosK.push(`(${cosK[k - 1]} * __c - ${sinK[k - 1]} * __s)`);
+  }
+  const warped = `(${out} + ${h.map((a, i) => `${num(a / ((i + 1) * W))} * (${sinK[i]} - ${num(Math.sin((i + 1) * W * phi))})`).join(' + ')})`;
+  const speed = `(1.0 + ${h.map((a, i) => `${num(a)} * ${cosK[i]}`).join(' + ')})`;
   let sql = `SELECT *, ${v} AS ${out} FROM (${from})`;
-  for (let i = 0; i < 3; i++) {
-    sql = `SELECT * REPLACE (${out} - (${warpSql(out, phi)} - ${v}) / ${speedSql(out, phi)} AS ${out}) FROM (${sql})`;
+  for (let i = 0; i < 4; i++) {
+    const angles = `SELECT *, sin(${num(W)} * (${out} + ${num(phi)})) AS __s, cos(${num(W)} * (${out} + ${num(phi)})) AS __c FROM (${sql})`;
+    sql = `SELECT * EXCLUDE (__s, __c) REPLACE (${out} - (${warped} - ${v}) / ${speed} AS ${out}) FROM (${angles})`;
   }
   return sql;
 }
 
-/** CASE picking index 0..n-1 with the given weights from a uniform column. */
+/** Slots of the lookup table behind `pick`: weights are honoured to 1/PICK_SLOTS. */
+const PICK_SLOTS = 1000;
+
+/**
+ * Index 0..n-1 drawn with the given weights from a uniform: a lookup in a constant table of PICK_SLOTS
+ * slots, so the uniform expression is evaluated once (a CASE chain would repeat it in every branch).
+ */
 function pick(u: string, weights: readonly number[]): string {
   const total = weights.reduce((a, b) => a + b, 0);
+  const bounds: number[] = [];
   let cumulative = 0;
-  const whens: string[] = [];
-  weights.slice(0, -1).forEach((w, i) => {
-    cumulative += w / total;
-    whens.push(`WHEN ${u} < ${num(cumulative)} THEN ${i}`);
-  });
-  return `(CASE ${whens.join(' ')} ELSE ${weights.length - 1} END)`;
+  for (const w of weights) bounds.push((cumulative += w / total));
+  const slots: number[] = [];
+  let index = 0;
+  for (let s = 0; s < PICK_SLOTS; s++) {
+    const mid = (s + 0.5) / PICK_SLOTS;
+    while (index < weights.length - 1 && mid >= bounds[index]!) index++;
+    slots.push(index);
+  }
+  return `([${slots.join(',')}])[1 + floor((${u}) * ${PICK_SLOTS})::INTEGER]`;
 }
 
 function strList(values: readonly string[]): string {
@@ -322,7 +331,7 @@ export class World {
     const { p } = GAMMA_GAMMA;
     const okey = `(cid * 1024 + k)`;
     const u = (label: string) => this.u('ord.' + label, okey);
-    const expanded = `SELECT cid, unnest(range(0, nrep + 1)) AS k, v0, t_op, lastfrac, dead, nrep, nu, rate, currency, app_user, store_idx, first_seen, unsub_t FROM cust`;
+    const expanded = `SELECT cid, ${this.customerId('cid')} AS customer_id, unnest(range(0, nrep + 1)) AS k, v0, t_op, lastfrac, dead, nrep, nu, rate, currency, app_user, store_idx, first_seen, unsub_t FROM cust`;
     const withV = `SELECT *, CASE WHEN k = 0 THEN v0
         WHEN dead AND k = nrep THEN v0 + t_op * lastfrac
         ELSE v0 + t_op * lastfrac * ${u('pos')} END AS v FROM (${expanded})`;
@@ -338,7 +347,7 @@ export class World {
         CASE WHEN ud < 0.28 THEN [0.1, 0.15, 0.2, 0.25, 0.3][1 + floor(ud / 0.28 * 5)::INTEGER] ELSE 0.0 END AS disc,
         k >= 1 AND ${u('cancel')} < ${num(CANCELLED_SHARE)} AS cancelled,
         CASE WHEN ${u('dirty')} < ${num(dirtyShare)} THEN floor(${u('dirty.type')} * 4)::INTEGER END AS dtype,
-        nu, store_idx, first_seen, unsub_t
+        nu, store_idx, first_seen, unsub_t, customer_id
       FROM (SELECT *, ${u('channel')} AS uc, ${u('discount')} AS ud FROM (${timed}))`;
     const variants = `SELECT *, CASE WHEN j = 0 THEN 0 WHEN j = 1 AND cancelled THEN 1 ELSE 1 + dtype END AS kind FROM (
         SELECT *, unnest(range(0, 1 + cancelled::INTEGER + CASE WHEN dtype >= 1 THEN 1 ELSE 0 END)) AS j FROM (${purchases}))`;
@@ -348,10 +357,10 @@ export class World {
                   ELSE least(sec + 60 + floor(${u('dirty.dt')} * 3600.0)::BIGINT, ${this.H * 86400 - 1}) END AS sec,
         greatest(round(CASE WHEN kind = 1 THEN ${this.rng.gamma(p, 'ord.cancel.value', okey)} / nu ELSE usd END / rate, 2), 0.01) AS amount,
         CASE WHEN kind = 1 THEN 0.0 ELSE disc END AS disc,
-        rate, currency, channel, kind = 0 AND dtype = 0 AS dup, store_idx, first_seen, unsub_t
+        rate, currency, channel, kind = 0 AND dtype = 0 AS dup, store_idx, first_seen, unsub_t, customer_id
       FROM (${variants})`;
     const numbered = `SELECT row_number() OVER (ORDER BY sec, cid, k, kind) AS seq, * FROM (${rows})`;
-    return `CREATE TABLE ord AS SELECT seq, ${this.id('O', 'seq', idWidth)} AS order_id, cid, k, kind, sec,
+    return `CREATE TABLE ord AS SELECT seq, ${this.id('O', 'seq', idWidth)} AS order_id, cid, CASE WHEN kind = 2 THEN NULL ELSE customer_id END AS customer_id, k, kind, sec,
         amount * CASE WHEN kind = 3 THEN -1.0 ELSE 1.0 END AS revenue,
         CASE WHEN kind = 4 THEN 'XXX' ELSE currency END AS currency, channel,
         round(amount * disc / (1.0 - disc), 2) AS discount_amount,
@@ -361,7 +370,7 @@ export class World {
   }
 
   ordersCopySql(): string {
-    return `SELECT order_id, CASE WHEN kind = 2 THEN NULL ELSE ${this.customerId('cid')} END AS customer_id, ${this.ts('sec')} AS ordered_at,
+    return `SELECT order_id, customer_id, ${this.ts('sec')} AS ordered_at,
         revenue, currency, channel, discount_amount, status
       FROM (SELECT *, unnest(range(0, CASE WHEN dup THEN 2 ELSE 1 END)) AS copy FROM ord)
       ORDER BY seq, copy`;
@@ -386,7 +395,7 @@ export class World {
     const lineCents = `cents // nlines + CASE WHEN line < cents % nlines THEN 1 ELSE 0 END
         + CASE WHEN line % 2 = 0 AND line + 1 < nlines THEN ${jitter} WHEN line % 2 = 1 THEN -${jitter} ELSE 0 END`;
     return `SELECT order_id,
-        'P' || lpad(CAST(cat + 1 AS VARCHAR), 2, '0') || lpad(CAST(${product} AS VARCHAR), 4, '0') AS product_id,
+        'P' || CAST((cat + 1) * 10000 + ${product} AS VARCHAR) AS product_id,
         ${at(strList(CATEGORIES), 'cat')} AS category,
         CASE WHEN uq < 0.75 THEN 1 WHEN uq < 0.93 THEN 2 ELSE 3 END::INTEGER AS quantity,
         (${lineCents}) / 100.0 AS line_revenue
@@ -449,51 +458,53 @@ export class World {
     // (a) Sessions and clicks leading to an order (anonymous before the first purchase).
     const okey = `(cid * 1024 + k)`;
     const ekey = `((cid * 1024 + k) * 4 + j)`;
-    const linked = `SELECT cid, 1 AS src, ${ekey} AS ekey,
-        CASE WHEN ${this.u('ev.link.type', ekey)} < 0.25 AND k > 0 AND ${this.attr.okEmail('cid')} AND (unsub_t IS NULL OR sec < unsub_t * 86400.0) THEN 'email_click'
-             WHEN channel = 'app' THEN 'app_session' ELSE 'site_visit' END AS event_type,
+    const linked = `SELECT cid, customer_id, 1 AS src, ${ekey} AS ekey,
+        CASE WHEN ${this.u('ev.link.type', ekey)} < 0.25 AND k > 0 AND ${this.attr.okEmail('cid')} AND (unsub_t IS NULL OR sec < unsub_t * 86400.0) THEN 2
+             WHEN channel = 'app' THEN 4 ELSE 3 END AS event_type,
         greatest(sec - 60 - floor(-ln(${this.u('ev.link.dt', ekey)}) * 0.8 * 86400.0)::BIGINT, ${this.sec('first_seen')}) AS sec,
         k = 0 AS anonymous
       FROM (SELECT *, unnest(range(0, CASE WHEN channel = 'marketplace' THEN CASE WHEN ul < 0.6 THEN 0 ELSE 1 END WHEN ul < 0.2 THEN 0 WHEN ul < 0.75 THEN 1 ELSE 2 END)) AS j
-            FROM (SELECT cid, k, channel, sec, first_seen, unsub_t, ${this.u('ev.link.n', okey)} AS ul FROM ord WHERE kind = 0))`;
+            FROM (SELECT cid, customer_id, k, channel, sec, first_seen, unsub_t, ${this.u('ev.link.n', okey)} AS ul FROM ord WHERE kind = 0))`;
 
     // (b) Background engagement over the active life, fading towards the dropout.
     const bkey = `(cid * 2048 + j)`;
-    const types = ['email_delivered', 'email_open', 'email_click', 'site_visit', 'app_session', 'push_open', 'sms_click'];
+    // Event types are codes into EVENT_TYPES until the rows are sorted (short keys sort faster).
     const typeWeights = [0.34, 0.17, 0.05, 0.22, 0.13, 0.05, 0.04];
-    const nBg = `least(2000, floor(${this.attr.eng('cid')} * (0.004 + lam) * greatest(end_active - t0, 0.0) + ${this.u('ev.bg.n', 'cid')}))::INTEGER`;
-    const bg = `SELECT cid, 2 AS src, ${bkey} AS ekey, ${at(strList(types), pick('utype', typeWeights))} AS raw_type,
+    const nBg = `least(2000, floor(${this.attr.eng('cid')} * (0.003 + 0.8 * lam) * greatest(end_active - t0, 0.0) + ${this.u('ev.bg.n', 'cid')}))::INTEGER`;
+    const bg = `SELECT cid, customer_id, 2 AS src, ${bkey} AS ekey, ${pick('utype', typeWeights)} AS raw_type,
         t0 + (end_active - t0) * CASE WHEN dead THEN 1.0 - pow(1.0 - upos, ${num(1 / 1.5)}) ELSE upos END AS t,
         app_user, ok_email, ok_sms, ok_push, unsub_t, rev_sms, rev_push, uanon
       FROM (SELECT *, ${this.u('ev.bg.type', bkey)} AS utype, ${this.u('ev.bg.pos', bkey)} AS upos, ${this.u('ev.bg.anon', bkey)} AS uanon
-            FROM (SELECT cid, t0, end_active, dead, app_user, ok_email, ok_sms, ok_push, unsub_t, rev_sms, rev_push,
+            FROM (SELECT cid, ${this.customerId('cid')} AS customer_id, t0, end_active, dead, app_user, ok_email, ok_sms, ok_push, unsub_t, rev_sms, rev_push,
                   unnest(range(0, ${nBg})) AS j FROM cust))`;
-    const bgTyped = `SELECT cid, src, ekey, t,
-        CASE WHEN raw_type IN ('app_session', 'push_open') AND NOT app_user THEN 'site_visit' ELSE raw_type END AS event_type, uanon,
-        CASE WHEN raw_type LIKE 'email%' THEN ok_email AND (unsub_t IS NULL OR t < unsub_t)
-             WHEN raw_type = 'sms_click' THEN ok_sms AND (rev_sms IS NULL OR t < rev_sms)
-             WHEN raw_type = 'push_open' AND app_user THEN ok_push AND (rev_push IS NULL OR t < rev_push)
+    const bgTyped = `SELECT cid, customer_id, src, ekey, t,
+        CASE WHEN raw_type IN (4, 5) AND NOT app_user THEN 3 ELSE raw_type END AS event_type, uanon,
+        CASE WHEN raw_type <= 2 THEN ok_email AND (unsub_t IS NULL OR t < unsub_t)
+             WHEN raw_type = 6 THEN ok_sms AND (rev_sms IS NULL OR t < rev_sms)
+             WHEN raw_type = 5 AND app_user THEN ok_push AND (rev_push IS NULL OR t < rev_push)
              ELSE TRUE END AS allowed
       FROM (${bg})`;
-    const bgRows = `SELECT cid, src, ekey, event_type, ${this.sec('t')} AS sec, event_type = 'site_visit' AND uanon < 0.1 AS anonymous
+    const bgRows = `SELECT cid, customer_id, src, ekey, event_type, ${this.sec('t')} AS sec, event_type = 3 AND uanon < 0.1 AS anonymous
       FROM (${bgTyped}) WHERE allowed`;
 
     // (c) Anonymous browsing between first seen and the first purchase.
     const pkey = `(cid * 4 + j)`;
-    const pre = `SELECT cid, 3 AS src, ${pkey} AS ekey, 'site_visit' AS event_type,
+    const pre = `SELECT cid, NULL::VARCHAR AS customer_id, 3 AS src, ${pkey} AS ekey, 3 AS event_type,
         ${this.sec(`first_seen + (t0 - first_seen) * ${this.u('ev.pre.pos', pkey)}`)} AS sec, TRUE AS anonymous
       FROM (SELECT cid, first_seen, t0, unnest(range(0, CASE WHEN t0 - first_seen > 0.01 THEN floor(${this.u('ev.pre.n', 'cid')} * 4.0)::INTEGER ELSE 0 END)) AS j FROM cust)`;
 
     // (d) Unsubscribes.
-    const unsub = `SELECT cid, 4 AS src, cid AS ekey, 'unsubscribe' AS event_type, ${this.sec('unsub_t')} AS sec, FALSE AS anonymous FROM cust WHERE unsub_t IS NOT NULL`;
+    const unsub = `SELECT cid, ${this.customerId('cid')} AS customer_id, 4 AS src, cid AS ekey, 7 AS event_type, ${this.sec('unsub_t')} AS sec, FALSE AS anonymous FROM cust WHERE unsub_t IS NOT NULL`;
 
-    const channel = `CASE WHEN event_type LIKE 'email%' OR event_type = 'unsubscribe' THEN 'email' WHEN event_type = 'site_visit' THEN 'web'
-        WHEN event_type = 'app_session' THEN 'app' WHEN event_type = 'push_open' THEN 'push' ELSE 'sms' END`;
-    return `SELECT CASE WHEN anonymous THEN NULL ELSE ${this.customerId('cid')} END AS customer_id,
+    const types = ['email_delivered', 'email_open', 'email_click', 'site_visit', 'app_session', 'push_open', 'sms_click', 'unsubscribe'];
+    const channels = ['email', 'email', 'email', 'web', 'app', 'push', 'sms', 'email'];
+    // Sort the narrow rows, then add the long strings (an order-preserving projection).
+    return `SELECT CASE WHEN anonymous THEN NULL ELSE customer_id END AS customer_id,
         CASE WHEN anonymous THEN ${this.anonId('cid')} END AS anonymous_id,
-        event_type, ${channel} AS channel, ${this.ts('sec')} AS occurred_at
-      FROM (${linked} UNION ALL ${bgRows} UNION ALL ${pre} UNION ALL ${unsub})
-      ORDER BY sec, cid, src, ekey`;
+        ${at(strList(types), 'event_type')} AS event_type, ${at(strList(channels), 'event_type')} AS channel, ${this.ts('sec')} AS occurred_at
+      FROM (SELECT cid, customer_id, src, ekey, event_type, sec, anonymous
+            FROM (${linked} UNION ALL ${bgRows} UNION ALL ${pre} UNION ALL ${unsub})
+            ORDER BY sec, cid, src, ekey)`;
   }
 
   creatorTouchpointsCopySql(): string {
@@ -534,17 +545,17 @@ export class World {
 
   storeVisitsCopySql(): string {
     // Purchases in a store are seen through the loyalty scan (customer_id).
-    const purchase = `SELECT cid, 1 AS src, seq AS vkey, FALSE AS by_device, store_idx,
+    const purchase = `SELECT cid, customer_id, 1 AS src, seq AS vkey, FALSE AS by_device, store_idx,
         greatest(sec - 120 - floor(${this.u('visit.buy.dt', '(cid * 1024 + k)')} * 1800.0)::BIGINT, 0) AS sec
       FROM ord WHERE kind = 0 AND channel = 'store'`;
     // Browsing visits of app users who allow location, seen through their device.
     const vkey = `(cid * 1024 + j)`;
     const nVisits = `least(1000, floor(${this.attr.eng('cid')} * 0.012 * greatest(coalesce(rev_location, end_active) - app_t, 0.0) + ${this.u('visit.n', 'cid')}))::INTEGER`;
-    const browse = `SELECT cid, 2 AS src, ${vkey} AS vkey, TRUE AS by_device, store_idx,
+    const browse = `SELECT cid, NULL::VARCHAR AS customer_id, 2 AS src, ${vkey} AS vkey, TRUE AS by_device, store_idx,
         ${this.sec(`app_t + (coalesce(rev_location, end_active) - app_t) * ${this.u('visit.pos', vkey)}`)} AS sec
       FROM (SELECT cid, store_idx, app_t, end_active, rev_location, unnest(range(0, ${nVisits})) AS j
             FROM cust WHERE store_idx IS NOT NULL AND ok_location)`;
-    return `SELECT CASE WHEN by_device THEN NULL ELSE ${this.customerId('cid')} END AS customer_id,
+    return `SELECT customer_id,
         CASE WHEN by_device THEN ${this.deviceId('cid')} END AS device_id,
         'S' || lpad(CAST(store_idx + 1 AS VARCHAR), 3, '0') AS store_id, ${this.ts('sec')} AS visited_at
       FROM (${purchase} UNION ALL ${browse})
@@ -561,29 +572,32 @@ export class World {
       ['profiling', 'ok_profiling', 'first_seen', 'rev_profiling', 'cookie_banner'],
       ['location', 'ok_location', 'app_t', 'rev_location', 'app_prompt'],
     ];
-    const rows = purposes.map(([purpose, flag, grantedAt, revokedAt, source], i) => {
-      const revokeSource = purpose === 'email' ? 'unsubscribe_link' : 'preference_center';
-      return `CASE WHEN ${flag} THEN [{'pi': ${i}, 'step': 0, 'status': 'granted', 'sec': ${this.sec(grantedAt)}, 'source': '${source}'}] ELSE [] END,
-        CASE WHEN ${flag} AND ${revokedAt} IS NOT NULL THEN [{'pi': ${i}, 'step': 1, 'status': 'revoked', 'sec': ${this.sec(revokedAt)}, 'source': '${revokeSource}'}] ELSE [] END`;
-    });
-    return `SELECT ${this.customerId('cid')} AS customer_id, ${at(strList(purposes.map(([p]) => p)), 'x.pi')} AS purpose, x.status, ${this.ts('x.sec')} AS recorded_at, x.source
-      FROM (SELECT cid, unnest(list_concat(${rows.join(', ')})) AS x FROM cust)
-      ORDER BY cid, x.pi, x.step`;
+    // Row j of a customer: purpose j // 2, the grant (j even) or the later revocation (j odd).
+    const flag = `CASE j // 2 ${purposes.map(([, f], i) => `WHEN ${i} THEN ${f}`).join(' ')} END`;
+    const time = `CASE j ${purposes.map(([, , g, r], i) => `WHEN ${2 * i} THEN ${g} WHEN ${2 * i + 1} THEN ${r}`).join(' ')} END`;
+    const sources = purposes.flatMap(([p, , , , src]) => [src, p === 'email' ? 'unsubscribe_link' : 'preference_center']);
+    return `SELECT customer_id, ${at(strList(purposes.map(([p]) => p)), 'j // 2')} AS purpose,
+        CASE WHEN j % 2 = 0 THEN 'granted' ELSE 'revoked' END AS status, ${this.ts('sec')} AS recorded_at,
+        ${at(strList(sources), 'j')} AS source
+      FROM (SELECT cid, customer_id, j, ${this.sec('t')} AS sec FROM (SELECT cid, customer_id, j, ${flag} AS granted, ${time} AS t FROM (
+        SELECT *, unnest(range(0, 12)) AS j FROM (
+          SELECT cid, ${this.customerId('cid')} AS customer_id, first_seen, t0, app_t, ok_email, ok_sms, ok_push, ok_ads, ok_profiling, ok_location,
+            unsub_t, rev_sms, rev_push, rev_ads, rev_profiling, rev_location FROM cust)))
+      WHERE granted AND t IS NOT NULL
+      ORDER BY cid, j)`;
   }
 
   identityLinksCopySql(): string {
     const H = this.H;
-    return `SELECT CASE x.li WHEN 0 THEN 'email' WHEN 3 THEN 'device_id' ELSE 'anonymous_id' END AS id_type_a,
-        CASE x.li WHEN 0 THEN email WHEN 1 THEN ${this.anonId('cid')} WHEN 2 THEN ${this.anon2Id('cid')} ELSE ${this.deviceId('cid')} END AS id_value_a,
-        'customer_id' AS id_type_b, ${this.customerId('cid')} AS id_value_b, ${this.ts('x.sec')} AS observed_at
-      FROM (SELECT cid, email, unnest([
-          {'li': 0, 'sec': ${this.sec('t0')}},
-          {'li': 1, 'sec': ${this.sec('t0')}},
-          CASE WHEN ${this.u('cust.anon2', 'cid')} < 0.25 THEN {'li': 2, 'sec': ${this.sec(`t0 + (${num(H)} - t0) * ${this.u('link.anon2', 'cid')}`)}} END,
-          CASE WHEN app_user THEN {'li': 3, 'sec': ${this.sec('app_t')}} END]) AS x
-        FROM (SELECT *, ${this.emailSql()} AS email FROM cust))
-      WHERE x IS NOT NULL
-      ORDER BY cid, x.li`;
+    // Row j of a customer: 0 email, 1 anonymous id (first visit cookie), 2 a second anonymous id, 3 the app device.
+    const time = `CASE j WHEN 0 THEN t0 WHEN 1 THEN t0 WHEN 2 THEN t0 + (${num(H)} - t0) * ${this.u('link.anon2', 'cid')} ELSE app_t END`;
+    return `SELECT CASE j WHEN 0 THEN 'email' WHEN 3 THEN 'device_id' ELSE 'anonymous_id' END AS id_type_a,
+        CASE j WHEN 0 THEN ${this.emailSql()} WHEN 1 THEN ${this.anonId('cid')} WHEN 2 THEN ${this.anon2Id('cid')} ELSE ${this.deviceId('cid')} END AS id_value_a,
+        'customer_id' AS id_type_b, customer_id AS id_value_b, ${this.ts('sec')} AS observed_at
+      FROM (SELECT cid, j, customer_id, ${this.sec(time)} AS sec FROM (SELECT *, unnest(range(0, 4)) AS j FROM (
+          SELECT cid, ${this.customerId('cid')} AS customer_id, t0, app_t, app_user, ${this.u('cust.anon2', 'cid')} < 0.25 AS has_anon2 FROM cust))
+        WHERE j IN (0, 1) OR (j = 2 AND has_anon2) OR (j = 3 AND app_user)
+        ORDER BY cid, j)`;
   }
 
   /** The normalized (lowercase, trimmed) email of a customer. */
