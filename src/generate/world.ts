@@ -359,7 +359,7 @@ export class World {
         CASE WHEN kind = 1 THEN 0.0 ELSE disc END AS disc,
         rate, currency, channel, kind = 0 AND dtype = 0 AS dup, store_idx, first_seen, unsub_t, customer_id
       FROM (${variants})`;
-    const numbered = `SELECT row_number() OVER (ORDER BY sec, cid, k, kind) AS seq, * FROM (${rows})`;
+    const numbered = `SELECT row_number() OVER (ORDER BY sec * ${2 ** 26} + cid, k * 8 + kind) AS seq, * FROM (${rows})`;
     return `CREATE TABLE ord AS SELECT seq, ${this.id('O', 'seq', idWidth)} AS order_id, cid, CASE WHEN kind = 2 THEN NULL ELSE customer_id END AS customer_id, k, kind, sec,
         amount * CASE WHEN kind = 3 THEN -1.0 ELSE 1.0 END AS revenue,
         CASE WHEN kind = 4 THEN 'XXX' ELSE currency END AS currency, channel,
@@ -373,7 +373,7 @@ export class World {
     return `SELECT order_id, customer_id, ${this.ts('sec')} AS ordered_at,
         revenue, currency, channel, discount_amount, status
       FROM (SELECT *, unnest(range(0, CASE WHEN dup THEN 2 ELSE 1 END)) AS copy FROM ord)
-      ORDER BY seq, copy`;
+      ORDER BY seq * 2 + copy`;
   }
 
   orderLinesCopySql(): string {
@@ -400,7 +400,7 @@ export class World {
         CASE WHEN uq < 0.75 THEN 1 WHEN uq < 0.93 THEN 2 ELSE 3 END::INTEGER AS quantity,
         (${lineCents}) / 100.0 AS line_revenue
       FROM (SELECT *, ${cat} AS cat FROM (${withDraws}))
-      ORDER BY seq, line`;
+      ORDER BY seq * 8 + line`;
   }
 
   returnsCopySql(): string {
@@ -498,13 +498,14 @@ export class World {
 
     const types = ['email_delivered', 'email_open', 'email_click', 'site_visit', 'app_session', 'push_open', 'sms_click', 'unsubscribe'];
     const channels = ['email', 'email', 'email', 'web', 'app', 'push', 'sms', 'email'];
-    // Sort the narrow rows, then add the long strings (an order-preserving projection).
+    // Sort the narrow rows, then add the long strings (an order-preserving projection). The sort key is
+    // (sec, cid, src, ekey) packed into two BIGINTs: sec < 2^27, cid < 2^26 (MAX_CUSTOMERS), ekey < 2^40.
     return `SELECT CASE WHEN anonymous THEN NULL ELSE customer_id END AS customer_id,
         CASE WHEN anonymous THEN ${this.anonId('cid')} END AS anonymous_id,
         ${at(strList(types), 'event_type')} AS event_type, ${at(strList(channels), 'event_type')} AS channel, ${this.ts('sec')} AS occurred_at
       FROM (SELECT cid, customer_id, src, ekey, event_type, sec, anonymous
             FROM (${linked} UNION ALL ${bgRows} UNION ALL ${pre} UNION ALL ${unsub})
-            ORDER BY sec, cid, src, ekey)`;
+            ORDER BY sec * ${2 ** 26} + cid, src * ${2 ** 40} + ekey)`;
   }
 
   creatorTouchpointsCopySql(): string {
