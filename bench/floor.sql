@@ -6,13 +6,14 @@
 --   {{orders_path}}   path of the orders file (.parquet or .csv; DuckDB picks the reader by extension)
 --   {{returns_path}}  path of the returns file (same)
 --   {{as_of}}         the as-of date, YYYY-MM-DD
+--   {{window_days}}   retain_rfm.frequency_window_days (the default is 1095)
 -- Result: one row per customer with a purchase on or before the as-of date (customer_id, the
 -- RFM values and scores, rfm_composite, segment).
 --
 -- It hard-codes what the dbt project reads from vars, at their dbt_project.yml defaults: currency
 -- rates (USD base, EUR 1.08, GBP 1.27, CAD 0.73, AUD 0.66), purchase statuses (completed, shipped,
--- delivered, paid), refund statuses (refund, refunded), retain_rfm (5 quantile bins, 365-day
--- window, frequency by orders, monetary by total, weights 1/1/1) and the default segment rules.
+-- delivered, paid), refund statuses (refund, refunded), retain_rfm (5 quantile bins, the window
+-- from the placeholder, frequency by orders, monetary by total, weights 1/1/1) and the default segment rules.
 -- It assumes clean input (the benchmark generator's): no duplicate order ids and no malformed
 -- values, which staging would reject; rows dated after the as-of date, unknown currencies,
 -- negative non-refund revenue and negative refunds are left out as staging does. Money is
@@ -88,9 +89,9 @@ customers as (
         customer_id,
         date '{{as_of}}' - max(order_date) filter (where is_purchase) as recency_days,
         count(*) filter (where is_purchase) as lifetime_orders,
-        count(*) filter (where is_purchase and order_date > date '{{as_of}}' - 365)
+        count(*) filter (where is_purchase and order_date > date '{{as_of}}' - {{window_days}})
             as frequency_orders,
-        coalesce(sum(net_revenue) filter (where order_date > date '{{as_of}}' - 365), 0)
+        coalesce(sum(net_revenue) filter (where order_date > date '{{as_of}}' - {{window_days}}), 0)
             as monetary_total
     from netted
     group by customer_id

@@ -42,7 +42,8 @@ async function floor(dataDir, dbPath) {
   const sql = template
     .replaceAll('{{orders_path}}', join(dataDir, 'orders.parquet'))
     .replaceAll('{{returns_path}}', join(dataDir, 'returns.parquet'))
-    .replaceAll('{{as_of}}', asOf);
+    .replaceAll('{{as_of}}', asOf)
+    .replaceAll('{{window_days}}', '1095');
   rmSync(dbPath, { force: true });
   const instance = await DuckDBInstance.create(dbPath);
   const connection = await instance.connect();

@@ -2,7 +2,7 @@
  * RFM, segments, strategies and the marts, through real dbt on a hand-made fixture
  * (test/fixtures/rfm/*.csv), run as of 2024-06-30 and again as of 2024-09-30.
  * Every expected value below is worked out by hand from the CSV files; the arithmetic is in the
- * comments. Default vars: 5 quantile bins, 365-day window, frequency by orders, monetary by total.
+ * comments. Vars: the defaults (5 quantile bins) with a 365-day window, frequency by orders, monetary by total.
  *
  * Fixture facts used throughout (base currency USD, EUR 1.08):
  *   C02's O0202 (100) has a 40 refund -> 60 net.  C05's O0502 (30) has a 45 refund, capped -> 0.
@@ -25,6 +25,17 @@ const root = join(import.meta.dirname, '..');
 const fixtures = join(root, 'test', 'fixtures', 'rfm');
 const dbt = join(root, '.venv', 'bin', 'dbt');
 const dir = tempDir('retain-rfm-');
+
+/** The defaults of dbt_project.yml except the window, which this fixture's arithmetic uses at 365 days. */
+const RFM = {
+  bins: 5,
+  method: 'quantile',
+  frequency_window_days: 365,
+  frequency_measure: 'orders',
+  monetary_measure: 'total',
+  weights: { recency: 1, frequency: 1, monetary: 1 },
+  thresholds: { recency_days: [30, 90, 180, 365], frequency: [2, 3, 5, 8], monetary: [50, 150, 400, 1000] },
+};
 
 const SOURCES = {
   orders: { path: join(fixtures, 'orders.csv'), format: 'csv' },
@@ -52,7 +63,7 @@ function runDbt(command: string, args: string[], vars: Record<string, unknown>, 
       '--profiles-dir', profilesDir,
       '--target-path', join(dir, name, 'target'),
       '--log-path', join(dir, name, 'logs'),
-      '--vars', JSON.stringify({ retain_sources: SOURCES, ...vars }),
+      '--vars', JSON.stringify({ retain_sources: SOURCES, retain_rfm: RFM, ...vars }),
       '--no-use-colors',
     ],
     { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, DO_NOT_TRACK: '1' } },
@@ -297,7 +308,8 @@ describe('RFM, segments and marts on the hand-made fixture', () => {
         const sql = template
           .replaceAll('{{orders_path}}', SOURCES.orders.path)
           .replaceAll('{{returns_path}}', SOURCES.returns.path)
-          .replaceAll('{{as_of}}', asOf);
+          .replaceAll('{{as_of}}', asOf)
+          .replaceAll('{{window_days}}', String(RFM.frequency_window_days));
         const reader = await connection.runAndReadAll(`select segment, count(*)::integer as customers from (${sql}) group by 1`);
         const floor = Object.fromEntries(reader.getRowObjectsJson().map((row) => [row.segment, Number(row.customers)]));
         const marts = Object.fromEntries(summary.filter((row) => Number(row.customers) > 0).map((row) => [row.segment, Number(row.customers)]));

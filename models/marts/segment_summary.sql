@@ -54,24 +54,28 @@ final as (
         measured.customers,
         case
             when measured.total_customers = 0 then 0
-            else cast(measured.customers as {{ retain_type_double() }})
+            else
+                cast(measured.customers as {{ retain_type_double() }})
                 / measured.total_customers
         end as share_of_customers,
         measured.trailing_12m_revenue,
         measured.trailing_12m_orders,
         case
             when measured.total_trailing_12m_revenue = 0 then 0
-            else cast(measured.trailing_12m_revenue as {{ retain_type_double() }})
+            else
+                cast(measured.trailing_12m_revenue as {{ retain_type_double() }})
                 / measured.total_trailing_12m_revenue
         end as revenue_share,
         case
             when measured.trailing_12m_orders > 0
-                then cast(measured.trailing_12m_revenue as {{ retain_type_double() }})
+                then
+                    cast(measured.trailing_12m_revenue as {{ retain_type_double() }})
                     / measured.trailing_12m_orders
         end as average_order_value,
         case
             when measured.customers > 0
-                then cast(measured.trailing_12m_revenue as {{ retain_type_double() }})
+                then
+                    cast(measured.trailing_12m_revenue as {{ retain_type_double() }})
                     / measured.customers
         end as average_value_per_customer,
         segments.objective,

@@ -91,7 +91,6 @@ function hintFor(issue: z.core.$ZodIssue): string | undefined {
 
 export function loadConfig(options: { config?: string; target?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): ResolvedConfig {
   const configPath = findConfig(options.config, options.cwd);
-  const configDir = dirname(configPath);
   const text = readFileSync(configPath, 'utf8');
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: true });

@@ -264,7 +264,7 @@ export function parseRule(source: string, columns: Record<string, ColumnType>): 
         type === 'string' ? "quote text values: rfm_cell = 'R5F5M5'" : undefined,
       );
     }
-    if (typeof value === 'string' && /[\\\u0000]/.test(value)) {
+    if (typeof value === 'string' && (value.includes('\\') || value.includes('\u0000'))) {
       throw new RuleSyntaxError('text values may not contain backslashes or NUL characters', token.pos);
     }
     return value;

@@ -6,14 +6,10 @@
   every column it carries, and the narrow sort is about three times faster.
 -#}
 {%- set settings = rfm_settings() -%}
-{%- set frequency_measure = {
-    'orders': 'frequency_orders',
-    'purchase_days': 'frequency_days',
-}[settings.frequency_measure] -%}
-{%- set monetary_measure = {
-    'total': 'monetary_total',
-    'average': 'monetary_average',
-}[settings.monetary_measure] -%}
+{%- set frequency_measure = 'frequency_days'
+    if settings.frequency_measure == 'purchase_days' else 'frequency_orders' -%}
+{%- set monetary_measure = 'monetary_average'
+    if settings.monetary_measure == 'average' else 'monetary_total' -%}
 
 with
 
