@@ -98,3 +98,15 @@ describe('loadConfig', () => {
     );
   });
 });
+
+describe('retain init template', () => {
+  it('loads as a valid config whose readable rules parse back to the default segment trees', async () => {
+    const { configTemplate } = await import('../src/init/template.js');
+    const { dbtProjectVars } = await import('../src/project.js');
+    const path = write('init.yml', configTemplate({ orders: 'orders.csv' }));
+    const resolved = loadConfig({ config: path });
+    const defaults = dbtProjectVars().retain_segments;
+    expect(resolved.segments.map((s) => [s.name, s.is_priority, s.when])).toEqual(defaults.map((s) => [s.name, s.is_priority ?? false, s.when]));
+    expect(resolved.warehousePath).toBe(join(dir, 'retain.duckdb'));
+  });
+});

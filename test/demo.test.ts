@@ -1,0 +1,50 @@
+/** The main job as a user runs it: `retain demo` on a small population, JSON out. */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openDuckDb } from '../src/warehouse/duckdb.js';
+import { retain } from './support/cli.js';
+import { tempDir } from './support/tmp.js';
+
+const dir = tempDir('retain-demo-');
+
+describe('retain demo', () => {
+  it('generates, runs and reports where everything is, with every customer in one segment', async () => {
+    const result = retain(['demo', '--dir', 'd', '--customers', '3000', '--seed', '5', '--as-of', '2026-06-30', '--json'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    const out = result.json<{
+      ok: boolean;
+      warehouse_path: string;
+      config_path: string;
+      as_of: string;
+      generated: { files: Record<string, { rows: number }> };
+      segment_summary: Array<{ segment: string; customers: number; share_of_customers: number; revenue_share: number }>;
+    }>();
+    expect(out.ok).toBe(true);
+    expect(out.warehouse_path).toBe(join(dir, 'd', 'retain.duckdb'));
+    expect(out.config_path).toBe(join(dir, 'd', 'retain.yml'));
+    expect(out.as_of).toBe('2026-06-30');
+    expect(out.generated.files.orders!.rows).toBeGreaterThan(3000);
+    expect(out.segment_summary).toHaveLength(11);
+    expect(out.segment_summary.reduce((sum, row) => sum + row.share_of_customers, 0)).toBeCloseTo(1, 9);
+    expect(out.segment_summary.reduce((sum, row) => sum + row.revenue_share, 0)).toBeCloseTo(1, 9);
+    // a realistic population fills the segments that matter most, not only the extremes
+    const size = Object.fromEntries(out.segment_summary.map((row) => [row.segment, row.customers]));
+    for (const segment of ['champions', 'cant_lose_them', 'at_risk', 'new', 'lost']) expect(size[segment], segment).toBeGreaterThan(0);
+
+    const db = await openDuckDb(out.warehouse_path, { readOnly: true });
+    try {
+      const [profile] = await db.all<{ customers: number; distinct_ids: number; unsegmented: number }>(
+        'select count(*) as customers, count(distinct customer_id) as distinct_ids, count(*) filter (where segment is null) as unsegmented from customer_profile',
+      );
+      expect(profile!.customers).toBe(profile!.distinct_ids);
+      expect(profile!.unsegmented).toBe(0);
+      expect(out.segment_summary.reduce((sum, row) => sum + row.customers, 0)).toBe(profile!.customers);
+      const [orders] = await db.all<{ accepted: number; rejected: number }>(
+        "select (select count(*) from stg_retain__orders) as accepted, (select count(*) from rejected_rows where source = 'orders') as rejected",
+      );
+      expect(orders!.accepted + orders!.rejected).toBe(out.generated.files.orders!.rows);
+    } finally {
+      db.close();
+    }
+  });
+});
