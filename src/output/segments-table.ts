@@ -11,8 +11,7 @@ export function renderSegmentTable(rows: SegmentSummaryRow[], options: { color?:
     head: ['segment', 'customers', 'share', 'revenue 12m', 'rev share', 'AOV', 'value/cust', 'channel', 'objective'],
     colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'left'],
     style: { head: options.color ? ['cyan'] : [], border: options.color ? ['grey'] : [] },
-    wordWrap: true,
-    colWidths: [null, null, null, null, null, null, null, null, 40] as unknown as number[],
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
   let customers = 0;
   let revenue = 0;
