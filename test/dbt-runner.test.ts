@@ -113,6 +113,15 @@ describe('createProgress', () => {
     expect(text()).toContain('[3/9] ok    model customer_profile (1.3s)\n');
   });
 
+  it('cuts a running line to the terminal width so it can be erased', () => {
+    let text = '';
+    const stream = { write: (chunk: string) => ((text += chunk), true), isTTY: true, columns: 40 } as unknown as NodeJS.WriteStream;
+    const progress = createProgress({ stream });
+    progress.dbtEvent({ kind: 'start', name: 'accepted_values_base_retain__orders_rejection_reason__missing', resourceType: 'test', index: 12, total: 185 });
+    expect(text).toBe('  [12/185] test accepted_values_base_r…');
+    expect(text.length).toBe(39);
+  });
+
   it('stays quiet when not a terminal or when --json is set', () => {
     for (const [tty, json] of [
       [false, false],

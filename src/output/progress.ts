@@ -18,13 +18,18 @@ export function createProgress(options: { json?: boolean; stream?: NodeJS.WriteS
     }
   };
   const running = new Map<string, DbtNodeEvent>();
+  // a transient line longer than the terminal wraps, and \r can then no longer erase it
+  const fit = (text: string) => {
+    const width = (stream.columns ?? 100) - 1;
+    return text.length > width ? text.slice(0, Math.max(width - 1, 10)) + '…' : text;
+  };
   return {
     dbtEvent(event) {
       if (!live) return;
       if (event.kind === 'start') {
         running.set(event.name, event);
         clear();
-        stream.write(`  [${event.index ?? '?'}/${event.total ?? '?'}] ${event.resourceType} ${event.name} ...`);
+        stream.write(fit(`  [${event.index ?? '?'}/${event.total ?? '?'}] ${event.resourceType} ${event.name} ...`));
         lineOpen = true;
         return;
       }
@@ -36,7 +41,7 @@ export function createProgress(options: { json?: boolean; stream?: NodeJS.WriteS
         const seconds = event.seconds !== undefined ? ` (${event.seconds.toFixed(1)}s)` : '';
         stream.write(`  [${event.index ?? '?'}/${event.total ?? '?'}] ${mark.padEnd(5)} ${event.resourceType} ${event.name}${seconds}\n`);
       } else {
-        stream.write(`  [${event.index ?? '?'}/${event.total ?? '?'}] ok    ${event.name}`);
+        stream.write(fit(`  [${event.index ?? '?'}/${event.total ?? '?'}] ok    ${event.name}`));
         lineOpen = true;
       }
     },
