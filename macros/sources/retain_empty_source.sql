@@ -12,6 +12,7 @@
                 {%- endfor %}
                 cast(null as {{ dbt.type_string() }}) as _retain_source_file,
                 cast(null as {{ dbt.type_bigint() }}) as _retain_source_row_number,
+                cast(null as {{ dbt.type_string() }}) as _retain_row_hash,
                 cast(null as {{ dbt.type_string() }}) as _retain_raw_record
         ) as no_rows
         where 1 = 0

@@ -2,11 +2,12 @@
   Files (a glob of CSV or Parquet) as a source. Only DuckDB reads files itself; on other
   warehouses load the files first and configure {table: ...} instead.
 -#}
-{% macro retain_file_source(source_name, path, format) %}
-    {{ return(adapter.dispatch('retain_file_source', 'retain')(source_name, path, format)) }}
+{% macro retain_file_source(source_name, path, format, only_rows=none) %}
+    {{ return(adapter.dispatch('retain_file_source', 'retain')(
+        source_name, path, format, only_rows)) }}
 {% endmacro %}
 
-{% macro default__retain_file_source(source_name, path, format) %}
+{% macro default__retain_file_source(source_name, path, format, only_rows=none) %}
     {{ exceptions.raise_compiler_error(
         "source '" ~ source_name ~ "': reading files (path: " ~ path ~ ") needs DuckDB; on "
         ~ target.type ~ " load the files into a table and configure {table: db.schema.table}"
@@ -20,7 +21,7 @@
   (describe ... limit 0) to null-fill missing optional columns and to fail early, with the path,
   when a required one is missing.
 -#}
-{% macro duckdb__retain_file_source(source_name, path, format) %}
+{% macro duckdb__retain_file_source(source_name, path, format, only_rows=none) %}
     {%- if path is not string or path | trim == '' -%}
         {{ exceptions.raise_compiler_error(
             "retain_sources." ~ source_name ~ ".path must be a non-empty file glob"
@@ -32,12 +33,14 @@
         {%- set reader = 'read_csv(' ~ path_literal ~ ', ' ~ options -%}
         {%- set numbered = reader
             ~ ", filename = '_retain_source_file') with ordinality as source_file_rows" -%}
-        {%- set row_position = 'ordinality' -%}
+        {%- set row_number_sql = 'ordinality - min(ordinality) over ('
+            ~ 'partition by _retain_source_file) + 1' -%}
     {%- elif format == 'parquet' -%}
         {%- set reader = 'read_parquet(' ~ path_literal ~ ', union_by_name = true' -%}
         {%- set numbered = reader ~ ", filename = '_retain_source_file'"
             ~ ", file_row_number = true) as source_file_rows" -%}
-        {%- set row_position = 'file_row_number' -%}
+        {#- file_row_number already starts at 0 in every file: no window needed. -#}
+        {%- set row_number_sql = 'file_row_number + 1' -%}
     {%- else -%}
         {{ exceptions.raise_compiler_error(
             "retain_sources." ~ source_name ~ ".format must be csv or parquet (got '"
@@ -62,12 +65,15 @@
             {%- endif -%}
             {%- endfor %}
             _retain_source_file,
-            cast(
-                {{ row_position }} - min({{ row_position }}) over (
-                    partition by _retain_source_file
-                ) + 1 as bigint
-            ) as _retain_source_row_number,
+            _retain_source_row_number,
+            {{ retain_row_hash(actual_columns) }} as _retain_row_hash,
             {{ retain_raw_record(actual_columns) }} as _retain_raw_record
-        from {{ numbered }}
+        from (
+            select
+                *,
+                cast({{ row_number_sql }} as bigint) as _retain_source_row_number
+            from {{ numbered }}
+        ) as numbered_rows
+        {{- retain_only_rows_filter('numbered_rows', only_rows) }}
     )
 {%- endmacro %}

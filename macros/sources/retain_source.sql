@@ -8,9 +8,12 @@
   missing optional columns as null, plus three bookkeeping columns:
     _retain_source_file        the file a row came from (null for tables)
     _retain_source_row_number  1-based data row within its file (header excluded)
+    _retain_row_hash           a hash of the whole input row (retain_row_hash), for exact copies
     _retain_raw_record         the whole input row as JSON text, so a rejected row loses nothing
+  only_rows (optional): a relation or parenthesised subquery of (source_file, source_row_number);
+  only those rows are read (rejected_rows builds raw records for the rejected rows only).
 -#}
-{% macro retain_source(source_name) %}
+{% macro retain_source(source_name, only_rows=none) %}
     {%- set contract = retain_source_contract() -%}
     {%- if source_name not in contract -%}
         {{ exceptions.raise_compiler_error(
@@ -33,9 +36,11 @@
             ~ " or {table: <database.schema.table>}"
         ) }}
     {%- elif config.get('table') is not none -%}
-        {{ retain_table_source(source_name, config.get('table')) }}
+        {{ retain_table_source(source_name, config.get('table'), only_rows) }}
     {%- elif config.get('path') is not none -%}
-        {{ retain_file_source(source_name, config.get('path'), config.get('format', 'csv')) }}
+        {{ retain_file_source(
+            source_name, config.get('path'), config.get('format', 'csv'), only_rows
+        ) }}
     {%- else -%}
         {{ exceptions.raise_compiler_error(
             "retain_sources." ~ source_name ~ " needs `path` (with `format`) or `table`"

@@ -4,7 +4,7 @@
   Relation: it can never inject SQL. Columns are introspected with the adapter, so this works on
   every warehouse.
 -#}
-{% macro retain_table_source(source_name, table_name) %}
+{% macro retain_table_source(source_name, table_name, only_rows=none) %}
     {%- set identifier = '[A-Za-z_][A-Za-z0-9_$]*' -%}
     {%- set pattern = '^' ~ identifier ~ '(\\.' ~ identifier ~ '){0,2}$' -%}
     {%- if table_name is not string or not modules.re.match(pattern, table_name) -%}
@@ -42,7 +42,11 @@
     {%- set matched = retain_source_columns(source_name, 'table ' ~ table_name, actual_columns) -%}
     {%- set present = [] -%}
     {%- for column, actual in matched.items() if actual is not none -%}
-        {%- do present.append(retain_quote_column(actual)) -%}
+        {%- do present.append(actual) -%}
+    {%- endfor -%}
+    {%- set all_columns = [] -%}
+    {%- for name in present + (actual_columns | reject('in', present) | list) -%}
+        {%- do all_columns.append(retain_quote_column(name)) -%}
     {%- endfor -%}
     (
         select
@@ -53,12 +57,22 @@
             cast({{ retain_quote_column(actual) }} as {{ dbt.type_string() }}) as {{ column }},
             {%- endif -%}
             {%- endfor %}
-            cast(null as {{ dbt.type_string() }}) as _retain_source_file,
-            {#- A table has no row order: number rows by their content, which is stable. #}
-            row_number() over (
-                order by {{ present | join(', ') }}
-            ) as _retain_source_row_number,
+            _retain_source_file,
+            _retain_source_row_number,
+            {{ retain_row_hash(actual_columns) }} as _retain_row_hash,
             {{ retain_raw_record(actual_columns) }} as _retain_raw_record
-        from {{ relation }}
+        from (
+            select
+                *,
+                cast(null as {{ dbt.type_string() }}) as _retain_source_file,
+                {#- A table has no row order: number rows by their content (contract columns
+                    first, then the others), which is stable; rows that tie on every column are
+                    identical, so rejected_rows finds the same raw record when it re-reads. #}
+                row_number() over (
+                    order by {{ all_columns | join(', ') }}
+                ) as _retain_source_row_number
+            from {{ relation }}
+        ) as numbered_rows
+        {{- retain_only_rows_filter('numbered_rows', only_rows) }}
     )
 {%- endmacro %}

@@ -16,9 +16,18 @@
   those: timestamptz reads a value without an offset in the session time zone (the machine's),
   and a plain date such as 2024-01-05 must not be mistaken for a time with offset -05.
 -#}
+{#-
+  The regexp is costly, so it runs only on text that could match it: one with a '+', a '-' after
+  a ':' or a trailing z/Z (everything else goes straight to the cast, as before).
+-#}
 {% macro duckdb__retain_to_timestamp(expression) -%}
     case
-        when regexp_matches(
+        when (
+            trim({{ expression }}) like '%+%'
+            or trim({{ expression }}) like '%:%-%'
+            or trim({{ expression }}) like '%z'
+            or trim({{ expression }}) like '%Z'
+        ) and regexp_matches(
             trim({{ expression }}),
             '[0-9]:[0-9]{2}(:[0-9]{2}([.][0-9]*)?)? ?([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$'
         )

@@ -13,7 +13,7 @@ cleaned as (
     select
         _retain_source_file as source_file,
         _retain_source_row_number as source_row_number,
-        _retain_raw_record as raw_record,
+        _retain_row_hash as row_hash,
         {{ retain_text('customer_id') }} as customer_id,
         {{ retain_code('purpose') }} as purpose,
         {{ retain_code('status') }} as status,
@@ -62,7 +62,6 @@ final as (
     select
         source_file,
         source_row_number,
-        raw_record,
         customer_id as source_key,
         {{ retain_rejection_reason() }} as rejection_reason,
         customer_id,

@@ -12,7 +12,7 @@ cleaned as (
     select
         _retain_source_file as source_file,
         _retain_source_row_number as source_row_number,
-        _retain_raw_record as raw_record,
+        _retain_row_hash as row_hash,
         {{ retain_code('id_type_a') }} as id_type_a,
         {{ retain_text('id_value_a') }} as id_value_a,
         {{ retain_code('id_type_b') }} as id_type_b,
@@ -51,7 +51,6 @@ final as (
     select
         source_file,
         source_row_number,
-        raw_record,
         {{ dbt.concat(['id_type_a', "':'", 'id_value_a']) }} as source_key,
         {{ retain_rejection_reason(has_key=false) }} as rejection_reason,
         id_type_a,

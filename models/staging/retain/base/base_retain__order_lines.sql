@@ -19,7 +19,7 @@ cleaned as (
     select
         _retain_source_file as source_file,
         _retain_source_row_number as source_row_number,
-        _retain_raw_record as raw_record,
+        _retain_row_hash as row_hash,
         {{ retain_text('order_id') }} as order_id,
         {{ retain_text('product_id') }} as product_id,
         {{ retain_code('category') }} as category,
@@ -74,7 +74,6 @@ final as (
     select
         source_file,
         source_row_number,
-        raw_record,
         order_id as source_key,
         rejection_reason,
         order_id,

@@ -12,7 +12,7 @@ cleaned as (
     select
         _retain_source_file as source_file,
         _retain_source_row_number as source_row_number,
-        _retain_raw_record as raw_record,
+        _retain_row_hash as row_hash,
         {{ retain_text('customer_id') }} as customer_id,
         {{ retain_text('device_id') }} as device_id,
         {{ retain_text('store_id') }} as store_id,
@@ -46,7 +46,6 @@ final as (
     select
         source_file,
         source_row_number,
-        raw_record,
         coalesce(customer_id, device_id) as source_key,
         {{ retain_rejection_reason(has_key=false) }} as rejection_reason,
         customer_id,

@@ -13,7 +13,7 @@ cleaned as (
     select
         _retain_source_file as source_file,
         _retain_source_row_number as source_row_number,
-        _retain_raw_record as raw_record,
+        _retain_row_hash as row_hash,
         {{ retain_text('store_id') }} as store_id,
         {{ retain_text('lat') }} as lat_text,
         {{ retain_to_number('lat', retain_type_double()) }} as lat,
@@ -58,7 +58,6 @@ final as (
     select
         source_file,
         source_row_number,
-        raw_record,
         store_id as source_key,
         {{ retain_rejection_reason() }} as rejection_reason,
         store_id,
