@@ -1,0 +1,104 @@
+import type { DuckDb } from '../warehouse/duckdb.js';
+
+/**
+ * The `validation_results` history: one row per check per validation run, appended by Node after
+ * dbt has finished and released the warehouse file (dbt never touches this table, so it survives
+ * --full-refresh and every run's copy-and-swap).
+ */
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
+
+export interface CheckResult {
+  /** what was checked, e.g. segment_share_bounds, segment_psi, freshness */
+  check: string;
+  /** what it was checked on, e.g. a segment, a score, a source; '' for the whole run */
+  subject: string;
+  status: CheckStatus;
+  /** the measured value (a share, a PSI, hours, a count), when there is one */
+  value: number | null;
+  /** the limit it was compared with, when there is one */
+  threshold: number | null;
+  message: string;
+}
+
+export interface ValidationRun {
+  runId: string;
+  asOf: string;
+  checkedAt: string;
+  passed: boolean;
+  results: CheckResult[];
+}
+
+export const VALIDATION_TABLE = 'validation_results';
+
+export const VALIDATION_DDL = `create table if not exists ${VALIDATION_TABLE} (
+  run_id varchar not null,
+  as_of_date date not null,
+  checked_at timestamp not null,
+  check_name varchar not null,
+  subject varchar not null,
+  status varchar not null,
+  value double,
+  threshold double,
+  message varchar not null
+)`;
+
+export async function tableExists(db: DuckDb, table: string): Promise<boolean> {
+  const rows = await db.all<{ n: number }>('select count(*) as n from information_schema.tables where table_name = $name', { name: table });
+  return (rows[0]?.n ?? 0) > 0;
+}
+
+export async function columnsOf(db: DuckDb, table: string): Promise<Set<string>> {
+  const rows = await db.all<{ column_name: string }>('select column_name from information_schema.columns where table_name = $name', { name: table });
+  return new Set(rows.map((row) => row.column_name));
+}
+
+/** Appends one validation run (in one transaction) to validation_results. */
+export async function appendValidationRun(db: DuckDb, run: ValidationRun): Promise<void> {
+  await db.run(VALIDATION_DDL);
+  await db.run('begin transaction');
+  try {
+    const appender = await db.connection.createAppender(VALIDATION_TABLE);
+    for (const result of run.results) {
+      appender.appendVarchar(run.runId);
+      appender.appendVarchar(run.asOf);
+      appender.appendVarchar(run.checkedAt);
+      appender.appendVarchar(result.check);
+      appender.appendVarchar(result.subject);
+      appender.appendVarchar(result.status);
+      if (result.value === null || !Number.isFinite(result.value)) appender.appendNull();
+      else appender.appendDouble(result.value);
+      if (result.threshold === null || !Number.isFinite(result.threshold)) appender.appendNull();
+      else appender.appendDouble(result.threshold);
+      appender.appendVarchar(result.message);
+      appender.endRow();
+    }
+    appender.closeSync();
+    await db.run('commit');
+  } catch (error) {
+    await db.run('rollback');
+    throw error;
+  }
+}
+
+export interface StoredCheckRow extends Record<string, unknown> {
+  run_id: string;
+  as_of_date: string;
+  checked_at: string;
+  check_name: string;
+  subject: string;
+  status: CheckStatus;
+  value: number | null;
+  threshold: number | null;
+  message: string;
+}
+
+/** The newest validation run's rows (by checked_at), or [] when there is no history. */
+export async function readLatestValidation(db: DuckDb): Promise<StoredCheckRow[]> {
+  if (!(await tableExists(db, VALIDATION_TABLE))) return [];
+  return db.all<StoredCheckRow>(
+    `select run_id, as_of_date, strftime(checked_at, '%Y-%m-%dT%H:%M:%S.%gZ') as checked_at, check_name, subject, status, value, threshold, message
+     from ${VALIDATION_TABLE}
+     where run_id = (select run_id from ${VALIDATION_TABLE} order by checked_at desc, run_id desc limit 1)
+     order by case status when 'fail' then 0 when 'warn' then 1 when 'pass' then 2 else 3 end, check_name, subject`,
+  );
+}
