@@ -8,6 +8,7 @@ import { initCommand } from './init.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
 import { segmentsCommand } from './segments.js';
+import { validateCommand } from './validate.js';
 
 const program = new Command('retain')
   .description('Warehouse-native customer retention: RFM, segments and strategies in your warehouse')
@@ -15,7 +16,7 @@ const program = new Command('retain')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const command of [demoCommand, generateCommand, initCommand, runCommand, segmentsCommand, dbtCommand, schemaCommand]) {
+for (const command of [demoCommand, generateCommand, initCommand, runCommand, segmentsCommand, validateCommand, dbtCommand, schemaCommand]) {
   command.exitOverride();
   program.addCommand(command);
 }

@@ -2,7 +2,7 @@
  * Typed errors with a user-facing message, a hint and a distinct exit code.
  * One handler (cli/handle-error.ts) prints them; nothing else calls process.exit.
  */
-export type ErrorCode = 'usage' | 'config' | 'dbt' | 'validation' | 'internal';
+export type ErrorCode = 'usage' | 'config' | 'dbt' | 'validation' | 'checks' | 'internal';
 
 export const EXIT_CODES: Record<ErrorCode, number> = {
   internal: 1,
@@ -10,6 +10,8 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   config: 3,
   dbt: 4,
   validation: 5,
+  /** `retain validate` (and the checks at the end of `retain run`): a distribution, drift, freshness or audience check failed */
+  checks: 6,
 };
 
 export class RetainError extends Error {

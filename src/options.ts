@@ -20,6 +20,10 @@ export const runOptionsSchema = commonOptions.extend({
   fullRefresh: z.boolean().default(false),
 });
 
+export const validateOptionsSchema = commonOptions.extend({ asOf: isoDate.optional() });
+
+export const reportOptionsSchema = commonOptions.extend({ out: z.string().default('report.html') });
+
 export const demoOptionsSchema = z.object({
   dir: z.string().default('demo'),
   customers: z.coerce.number().int().min(100).max(10_000_000).default(50_000),

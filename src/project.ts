@@ -21,6 +21,7 @@ export interface DbtProjectVars {
   retain_rule_columns: Record<string, 'number' | 'string' | 'boolean'>;
   retain_segments: Array<{ name: string; label?: string; is_priority?: boolean; when: unknown }>;
   retain_strategies: Array<Record<string, unknown> & { segment: string }>;
+  retain_validation: Record<string, unknown>;
 }
 
 let cachedVars: DbtProjectVars | undefined;

@@ -82,6 +82,34 @@ export const rfmSchema = z.strictObject({
     .describe('bins-1 ascending boundaries each, used when method is thresholds'),
 });
 
+const shareBounds = z
+  .strictObject({ min: z.number().min(0).max(1).optional(), max: z.number().min(0).max(1).optional() })
+  .refine((b) => (b.min ?? 0) <= (b.max ?? 1), 'min must not exceed max');
+
+/** Checks run by `retain validate`; defaults in dbt_project.yml (retain_validation). */
+export const validationSchema = z.strictObject({
+  segment_shares: z
+    .record(z.union([z.literal('default'), segmentName]), shareBounds)
+    .optional()
+    .describe('Bounds of each segment\'s share of customers (0..1); `default` applies to segments not listed'),
+  freshness_hours: z
+    .union([z.number().positive(), z.strictObject(Object.fromEntries(SOURCE_NAMES.map((name) => [name, z.number().positive().optional()])) as Record<SourceName, z.ZodOptional<z.ZodNumber>>)])
+    .optional()
+    .describe('Newest event of a source at most this many hours before the end of the as-of date; a number or a map per source'),
+  row_count_change_pct: z.strictObject({ warn: z.number().positive().optional(), fail: z.number().positive().optional() }).optional(),
+  psi: z.strictObject({ warn: z.number().positive().optional(), fail: z.number().positive().optional() }).optional(),
+  drift: z
+    .strictObject({
+      warn_z: z.number().positive().optional(),
+      fail_z: z.number().positive().optional(),
+      min_customers: z.int().min(0).optional(),
+      history_runs: z.int().min(2).max(1000).optional(),
+      seasonality_min_runs: z.int().min(2).max(100).optional(),
+    })
+    .optional(),
+  quantile_tolerance: z.number().min(0).max(1).optional(),
+});
+
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -105,6 +133,7 @@ export const configSchema = z
     rfm: rfmSchema.optional(),
     segments: z.array(segmentSchema).min(1).optional().describe('Ordered segment rules; replaces the defaults'),
     strategies: z.record(segmentName, strategySchema.partial()).optional().describe('Per segment; merged over the defaults'),
+    validation: validationSchema.optional().describe('Checks of each run (retain validate); merged over the defaults'),
   })
   .superRefine((config, ctx) => {
     const rfm = config.rfm;

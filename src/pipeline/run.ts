@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { dbtVars, type ResolvedConfig } from '../config/load.js';
 import { DbtError, RetainError } from '../errors.js';
 import { runDbt, summarizeFailures, writeDuckDbProfile, type DbtNodeEvent, type DbtNodeResult } from '../dbt/runner.js';
+import { validateWarehouse, type ValidationRun } from '../validate/index.js';
 import { acquireLock } from './lock.js';
 import { readSegmentSummary, type SegmentSummaryRow } from './segments.js';
 
@@ -12,6 +13,8 @@ export interface RunOptions {
   exclude?: string[];
   fullRefresh?: boolean;
   onEvent?: (event: DbtNodeEvent) => void;
+  /** run `retain validate`'s checks after the swap (default true) */
+  validate?: boolean;
 }
 
 export interface RunResult {
@@ -21,6 +24,8 @@ export interface RunResult {
   seconds: number;
   nodes: { models: number; tests: number; passed: number; warned: number };
   segmentSummary: SegmentSummaryRow[];
+  /** the checks run on the swapped-in results (trust, issue 6); absent with validate: false */
+  validation?: ValidationRun;
 }
 
 export function todayUtc(): string {
@@ -84,7 +89,12 @@ export async function runPipeline(resolved: ResolvedConfig, options: RunOptions 
     rmSync(failedDir, { recursive: true, force: true });
     const counts = countNodes(result.results);
     const segmentSummary = await readSegmentSummary(warehousePath).catch(() => []);
-    return { warehousePath, asOf, target: resolved.targetName, seconds: result.seconds, nodes: counts, segmentSummary };
+
+    // --- trust (issue 6): distribution, drift and freshness checks of the swapped-in results, ---
+    // appended to validation_results while this run still holds the lock (dbt has released the file)
+    const validation = options.validate === false ? undefined : await validateWarehouse(resolved, { asOf, lockHeld: true });
+
+    return { warehousePath, asOf, target: resolved.targetName, seconds: result.seconds, nodes: counts, segmentSummary, validation };
   } finally {
     release();
   }

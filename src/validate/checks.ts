@@ -1,0 +1,404 @@
+import type { SourceName } from '../config/schema.js';
+import type { DuckDb } from '../warehouse/duckdb.js';
+import { freshnessLimitFor, shareBoundsFor, type ValidationSettings } from './settings.js';
+import { psi, segmentDrift, type SegmentPoint } from './stats.js';
+import { columnsOf, tableExists, VALIDATION_TABLE, type CheckResult } from './store.js';
+
+/** The staged model and event timestamp of each source whose rows are events in time. */
+const SOURCE_EVENTS: Partial<Record<SourceName, string>> = {
+  orders: 'ordered_at',
+  returns: 'returned_at',
+  engagement_events: 'occurred_at',
+  creator_touchpoints: 'occurred_at',
+  store_visits: 'visited_at',
+  consents: 'recorded_at',
+};
+
+const pct = (value: number, digits = 1) => `${(value * 100).toFixed(digits)}%`;
+const int = (value: number) => Math.round(value).toLocaleString('en-US');
+
+export interface CheckContext {
+  db: DuckDb;
+  asOf: string;
+  settings: ValidationSettings;
+  sources: SourceName[];
+}
+
+/** Every check, in the order they are shown. Checks whose tables are missing say so and skip. */
+export async function runChecks(context: CheckContext): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  results.push(...(await checkSegmentsExhaustive(context)));
+  results.push(...(await checkSegmentShares(context)));
+  results.push(...(await checkDrift(context)));
+  results.push(...(await checkQuantileBins(context)));
+  results.push(...(await checkFreshness(context)));
+  results.push(...(await checkSourceRows(context)));
+  results.push(...(await checkAudiences(context)));
+  return results;
+}
+
+function skip(check: string, message: string): CheckResult {
+  return { check, subject: '', status: 'skip', value: null, threshold: null, message };
+}
+
+export async function checkSegmentsExhaustive({ db }: CheckContext): Promise<CheckResult[]> {
+  if (!(await tableExists(db, 'customer_profile')) || !(await tableExists(db, 'segment_summary'))) {
+    return [skip('segments_exhaustive', 'customer_profile or segment_summary is missing: run `retain run`')];
+  }
+  const [row] = await db.all<{ rows: number; customers: number; no_segment: number; unknown_segment: number }>(`
+    select
+      count(*) as rows,
+      count(distinct customer_id) as customers,
+      count(*) filter (where segment is null) as no_segment,
+      count(*) filter (where segment is not null and segment not in (select segment from segment_summary)) as unknown_segment
+    from customer_profile`);
+  const duplicates = row!.rows - row!.customers;
+  const bad = duplicates + row!.no_segment + row!.unknown_segment;
+  const problems = [
+    duplicates ? `${int(duplicates)} customers appear more than once` : '',
+    row!.no_segment ? `${int(row!.no_segment)} have no segment` : '',
+    row!.unknown_segment ? `${int(row!.unknown_segment)} have a segment that is not configured` : '',
+  ].filter(Boolean);
+  return [
+    {
+      check: 'segments_exhaustive',
+      subject: '',
+      status: bad === 0 ? 'pass' : 'fail',
+      value: bad,
+      threshold: 0,
+      message: bad === 0 ? `each of ${int(row!.customers)} customers is in exactly one segment` : problems.join('; '),
+    },
+  ];
+}
+
+export async function checkSegmentShares({ db, settings }: CheckContext): Promise<CheckResult[]> {
+  if (!(await tableExists(db, 'segment_summary'))) return [skip('segment_share_bounds', 'segment_summary is missing')];
+  const rows = await db.all<{ segment: string; customers: number; share_of_customers: number }>(
+    'select segment, customers, share_of_customers from segment_summary order by segment_order',
+  );
+  return rows.map((row) => {
+    const bounds = shareBoundsFor(settings, row.segment);
+    const share = Number(row.share_of_customers);
+    const low = share < bounds.min;
+    const high = share > bounds.max;
+    return {
+      check: 'segment_share_bounds',
+      subject: row.segment,
+      status: low || high ? 'fail' : 'pass',
+      value: share,
+      threshold: low ? bounds.min : bounds.max,
+      message: low
+        ? `${pct(share)} of customers, below the minimum ${pct(bounds.min)}`
+        : high
+          ? `${pct(share)} of customers, above the maximum ${pct(bounds.max)}`
+          : `${pct(share)} of customers, within ${pct(bounds.min, 0)}..${pct(bounds.max, 0)}`,
+    };
+  });
+}
+
+type CountRow = {
+  as_of_date: string;
+  key: string;
+  customers: number;
+};
+
+function byRun(rows: CountRow[]): Map<string, Map<string, number>> {
+  const runs = new Map<string, Map<string, number>>();
+  for (const row of rows) {
+    let counts = runs.get(row.as_of_date);
+    if (!counts) runs.set(row.as_of_date, (counts = new Map()));
+    counts.set(row.key, Number(row.customers));
+  }
+  return runs;
+}
+
+function psiResult(check: string, subject: string, asOf: string, runs: Map<string, Map<string, number>>, settings: ValidationSettings): CheckResult {
+  const current = runs.get(asOf);
+  const earlier = [...runs.keys()].filter((date) => date < asOf).sort();
+  const previousDate = earlier[earlier.length - 1];
+  if (!current || !previousDate) {
+    return { check, subject, status: 'skip', value: null, threshold: null, message: 'no earlier run to compare with' };
+  }
+  const value = psi(runs.get(previousDate)!, current);
+  const status = value > settings.psi.fail ? 'fail' : value > settings.psi.warn ? 'warn' : 'pass';
+  const word = status === 'fail' ? 'a significant shift' : status === 'warn' ? 'a moderate shift' : 'stable';
+  return {
+    check,
+    subject,
+    status,
+    value,
+    threshold: status === 'pass' ? settings.psi.warn : status === 'warn' ? settings.psi.warn : settings.psi.fail,
+    message: `PSI ${value.toFixed(4)} against ${previousDate}: ${word}`,
+  };
+}
+
+/** PSI of segment shares and of the R, F, M score distributions; per-segment drift against its history. */
+export async function checkDrift({ db, asOf, settings }: CheckContext): Promise<CheckResult[]> {
+  if (!(await tableExists(db, 'customer_segments'))) return [skip('segment_psi', 'customer_segments (the run history) is missing')];
+  const window = settings.drift.historyRuns + 1;
+  const recent = `as_of_date in (select distinct as_of_date from customer_segments where as_of_date <= cast($as_of as date) order by as_of_date desc limit ${window})`;
+  const segmentRows = await db.all<CountRow>(
+    `select strftime(as_of_date, '%Y-%m-%d') as as_of_date, segment as key, count(*) as customers
+     from customer_segments where ${recent} group by all order by 1, 2`,
+    { as_of: asOf },
+  );
+  const results: CheckResult[] = [];
+  const segmentRuns = byRun(segmentRows);
+  results.push(psiResult('segment_psi', '', asOf, segmentRuns, settings));
+  for (const [score, letter] of [['r_score', 'R'], ['f_score', 'F'], ['m_score', 'M']] as const) {
+    const rows = await db.all<CountRow>(
+      `select strftime(as_of_date, '%Y-%m-%d') as as_of_date, regexp_extract(rfm_cell, '${letter}([0-9]+)', 1) as key, count(*) as customers
+       from customer_segments where ${recent} and as_of_date >= (
+         select coalesce(max(as_of_date), cast($as_of as date)) from customer_segments where as_of_date < cast($as_of as date)
+       ) group by all order by 1, 2`,
+      { as_of: asOf },
+    );
+    results.push(psiResult('score_psi', score, asOf, byRun(rows), settings));
+  }
+
+  const current = segmentRuns.get(asOf);
+  if (!current) return results;
+  const dates = [...segmentRuns.keys()].filter((date) => date < asOf).sort();
+  const totals = new Map(dates.map((date) => [date, sumValues(segmentRuns.get(date)!)]));
+  const currentTotal = sumValues(current);
+  const segments = await segmentOrder(db, [...new Set([...current.keys(), ...segmentRows.map((row) => row.key)])]);
+  for (const segment of segments) {
+    const history: SegmentPoint[] = dates.map((date) => ({ asOf: date, customers: segmentRuns.get(date)!.get(segment) ?? 0, total: totals.get(date)! }));
+    const drift = segmentDrift(history, { asOf, customers: current.get(segment) ?? 0, total: currentTotal }, { seasonalityMinRuns: settings.drift.seasonalityMinRuns });
+    if (drift.z === null) {
+      results.push({ check: 'segment_drift', subject: segment, status: 'skip', value: null, threshold: null, message: 'no earlier run to compare with' });
+      continue;
+    }
+    const moved = Math.abs(drift.customersVsExpected ?? 0);
+    const big = moved >= settings.drift.minCustomers;
+    const absZ = Math.abs(drift.z);
+    const status = big && absZ > settings.drift.failZ ? 'fail' : big && absZ > settings.drift.warnZ ? 'warn' : 'pass';
+    const basis = drift.baseline === 'previous run' ? 'previous run, sampling noise' : drift.baseline === 'history' ? `${drift.changes} changes` : `${drift.changes} changes, ${drift.baseline}`;
+    const quiet = !big && absZ > settings.drift.warnZ ? `; only ${int(moved)} customers (< ${settings.drift.minCustomers})` : '';
+    const delta = drift.customersVsExpected! === 0 ? '±0' : `${drift.customersVsExpected! > 0 ? '+' : ''}${int(drift.customersVsExpected!)}`;
+    results.push({
+      check: 'segment_drift',
+      subject: segment,
+      status,
+      value: drift.z,
+      threshold: status === 'fail' ? settings.drift.failZ : settings.drift.warnZ,
+      message: `${pct(drift.share, 2)}, expected ${pct(drift.expectedShare!, 2)} ± ${pct(drift.sigma!, 2)} (${basis}): z ${drift.z.toFixed(2)}, ${delta} customers${quiet}`,
+    });
+  }
+  return results;
+}
+
+function sumValues(map: Map<string, number>): number {
+  let total = 0;
+  for (const value of map.values()) total += value;
+  return total;
+}
+
+async function segmentOrder(db: DuckDb, segments: string[]): Promise<string[]> {
+  const rows = await db.all<{ segment: string }>('select segment from segment_summary order by segment_order');
+  const order = rows.map((row) => row.segment);
+  return [...order.filter((s) => segments.includes(s)), ...segments.filter((s) => !order.includes(s)).sort()];
+}
+
+/**
+ * Quantile scoring: each score's bins hold n/bins customers, unless ties explain the difference.
+ * The tie structure decides the sizes exactly (tied values share the score of their group's first
+ * position), so bins that differ from what the ties imply are a scoring fault.
+ */
+export async function checkQuantileBins({ db, settings }: CheckContext): Promise<CheckResult[]> {
+  if (settings.rfm.method !== 'quantile') return [skip('quantile_bins', 'RFM scores use fixed thresholds, not quantiles: bins follow the boundaries')];
+  if (!(await tableExists(db, 'customer_profile'))) return [skip('quantile_bins', 'customer_profile is missing')];
+  const columns = await columnsOf(db, 'customer_profile');
+  const bins = settings.rfm.bins;
+  const results: CheckResult[] = [];
+  for (const [score, measure, direction] of [
+    ['r_score', 'recency_days', 'desc'],
+    ['f_score', settings.rfm.frequencyMeasure, 'asc'],
+    ['m_score', settings.rfm.monetaryMeasure, 'asc'],
+  ] as const) {
+    if (!columns.has(measure) || !columns.has(score)) {
+      results.push({ check: 'quantile_bins', subject: score, status: 'skip', value: null, threshold: null, message: `customer_profile has no ${measure}` });
+      continue;
+    }
+    const groups = `
+      groups as (select ${measure} as v, count(*) as c from customer_profile group by 1),
+      ordered as (select v, c, sum(c) over (order by v ${direction} nulls last rows between unbounded preceding and current row) - c as start from groups),
+      total as (select sum(c) as n from groups)`;
+    const sizes = await db.all<{ bin: number; actual: number; implied: number }>(`
+      with ${groups},
+      implied as (select cast(floor(start * ${bins} / n) + 1 as integer) as bin, sum(c) as implied from ordered, total group by 1),
+      actual as (select ${score} as bin, count(*) as actual from customer_profile group by 1),
+      bins as (select cast(range + 1 as integer) as bin from range(${bins}))
+      select bins.bin, coalesce(actual.actual, 0) as actual, coalesce(implied.implied, 0) as implied
+      from bins left join actual on actual.bin = bins.bin left join implied on implied.bin = bins.bin
+      order by bins.bin`);
+    const straddling = await db.all<{ v: unknown; c: number; start: number; bin: number }>(`
+      with ${groups}
+      select v, c, start, cast(floor(start * ${bins} / n) + 1 as integer) as bin from ordered, total
+      where c > 1 and exists (select 1 from range(1, ${bins}) b(j) where start < j * n / ${bins} and start + c > j * n / ${bins})
+      order by c desc limit 3`);
+    const n = sizes.reduce((a, row) => a + Number(row.actual), 0);
+    const extraRows = await db.all<{ n: number }>(`select count(*) as n from customer_profile where ${score} is null or ${score} < 1 or ${score} > ${bins}`);
+    const outside = Number(extraRows[0]!.n);
+    if (n === 0 && outside === 0) {
+      results.push({ check: 'quantile_bins', subject: score, status: 'skip', value: null, threshold: null, message: 'no customers' });
+      continue;
+    }
+    const ideal = sizes.map((_, i) => Math.ceil(((i + 1) * n) / bins) - Math.ceil((i * n) / bins));
+    const deviation = Math.max(...sizes.map((row, i) => Math.abs(Number(row.actual) - ideal[i]!)));
+    const relative = deviation / (n / bins);
+    const shown = `bins ${sizes.map((row) => int(Number(row.actual))).join('/')} of ${int(n)}`;
+    const mismatch = outside > 0 || sizes.some((row) => Number(row.actual) !== Number(row.implied));
+    if (mismatch) {
+      results.push({
+        check: 'quantile_bins',
+        subject: score,
+        status: 'fail',
+        value: relative,
+        threshold: settings.quantileTolerance,
+        message: `${shown}, but the ${measure} ranks imply ${sizes.map((row) => int(Number(row.implied))).join('/')}${outside ? `; ${int(outside)} scores outside 1..${bins}` : ''}: scoring does not follow the quantile rule`,
+      });
+      continue;
+    }
+    if (deviation <= 1 || relative <= settings.quantileTolerance) {
+      results.push({ check: 'quantile_bins', subject: score, status: 'pass', value: relative, threshold: settings.quantileTolerance, message: `${shown}: equal within ${pct(settings.quantileTolerance)}` });
+      continue;
+    }
+    const why = straddling
+      .map((group) => `${int(Number(group.c))} customers (${pct(Number(group.c) / n)}) have ${measure} = ${formatValue(group.v)}, all scored ${group.bin}`)
+      .join('; ');
+    results.push({
+      check: 'quantile_bins',
+      subject: score,
+      status: 'pass',
+      value: relative,
+      threshold: settings.quantileTolerance,
+      message: `${shown} (ideal ${int(n / bins)}), explained by ties (equal values share a score): ${why}`,
+    });
+  }
+  return results;
+}
+
+function formatValue(value: unknown): string {
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(2);
+  return String(value);
+}
+
+/** The newest event of each configured source against the end of the as-of date. */
+export async function checkFreshness({ db, asOf, settings, sources }: CheckContext): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const source of sources) {
+    const column = SOURCE_EVENTS[source];
+    const limit = freshnessLimitFor(settings, source);
+    if (!column || limit === undefined) continue;
+    const model = `stg_retain__${source}`;
+    if (!(await tableExists(db, model))) {
+      results.push({ check: 'freshness', subject: source, status: 'skip', value: null, threshold: limit, message: `${model} is missing` });
+      continue;
+    }
+    const [row] = await db.all<{ newest: string | null; hours: number | null }>(
+      `select strftime(max(${column}), '%Y-%m-%d %H:%M') as newest,
+              date_diff('second', max(${column}), cast(cast($as_of as date) + interval 1 day as timestamp)) / 3600.0 as hours
+       from ${model} where ${column} < cast(cast($as_of as date) + interval 1 day as timestamp)`,
+      { as_of: asOf },
+    );
+    if (row?.newest === null || row?.newest === undefined) {
+      results.push({ check: 'freshness', subject: source, status: 'fail', value: null, threshold: limit, message: `no ${source} up to ${asOf}` });
+      continue;
+    }
+    const hours = Number(row.hours);
+    results.push({
+      check: 'freshness',
+      subject: source,
+      status: hours > limit ? 'fail' : 'pass',
+      value: hours,
+      threshold: limit,
+      message: `newest ${row.newest}, ${hours.toFixed(1)}h before the end of ${asOf}`,
+    });
+  }
+  return results;
+}
+
+/** Input rows of each configured source (accepted + rejected) against the previous validation. */
+export async function checkSourceRows({ db, settings, sources }: CheckContext): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const hasHistory = await tableExists(db, VALIDATION_TABLE);
+  for (const source of sources) {
+    const model = `base_retain__${source}`;
+    if (!(await tableExists(db, model))) continue;
+    const [row] = await db.all<{ n: number }>(`select count(*) as n from ${model}`);
+    const rows = Number(row!.n);
+    const previous = hasHistory
+      ? await db.all<{ value: number; as_of_date: string }>(
+          `select value, strftime(as_of_date, '%Y-%m-%d') as as_of_date from ${VALIDATION_TABLE}
+           where check_name = 'source_rows' and subject = $source and value is not null order by checked_at desc limit 1`,
+          { source },
+        )
+      : [];
+    if (previous.length === 0) {
+      results.push({ check: 'source_rows', subject: source, status: 'pass', value: rows, threshold: null, message: `${int(rows)} input rows (first count)` });
+      continue;
+    }
+    const before = Number(previous[0]!.value);
+    const change = before === 0 ? (rows === 0 ? 0 : Infinity) : (rows - before) / before;
+    const changePct = change * 100;
+    const status = changePct < -settings.rowCountChangePct.fail ? 'fail' : Math.abs(changePct) > settings.rowCountChangePct.warn ? 'warn' : 'pass';
+    results.push({
+      check: 'source_rows',
+      subject: source,
+      status,
+      value: rows,
+      threshold: status === 'fail' ? settings.rowCountChangePct.fail : settings.rowCountChangePct.warn,
+      message: `${int(rows)} input rows, ${Number.isFinite(changePct) ? `${changePct >= 0 ? '+' : ''}${changePct.toFixed(1)}%` : 'up from 0'} vs ${int(before)} (${previous[0]!.as_of_date})`,
+    });
+  }
+  return results;
+}
+
+/**
+ * No ineligible member in any audience: once audience_members exists, members that would be sent
+ * (eligible and not holdout) must have no ineligibility reason and no erasure request.
+ */
+export async function checkAudiences({ db, asOf }: CheckContext): Promise<CheckResult[]> {
+  if (!(await tableExists(db, 'audience_members'))) return [];
+  const columns = await columnsOf(db, 'audience_members');
+  const audience = ['audience', 'audience_name', 'audience_id'].find((c) => columns.has(c));
+  if (!audience || !columns.has('customer_id')) {
+    return [skip('audience_eligibility', 'audience_members has no audience or customer_id column')];
+  }
+  const sendable = [
+    columns.has('is_eligible') ? 'is_eligible' : null,
+    columns.has('is_holdout') ? 'not is_holdout' : null,
+  ].filter(Boolean);
+  const reasons: string[] = [];
+  if (columns.has('is_holdout')) reasons.push(`case when is_holdout then 'holdout' end`);
+  if (columns.has('ineligibility_reason')) reasons.push('ineligibility_reason');
+  if (columns.has('eligibility_reason')) reasons.push(`case when eligibility_reason not in ('eligible', 'ok') then eligibility_reason end`);
+  const hasErasures = await tableExists(db, 'stg_retain__erasure_requests');
+  if (hasErasures) {
+    reasons.push(`case when customer_id in (select customer_id from stg_retain__erasure_requests where requested_at < cast(cast($as_of as date) + interval 1 day as timestamp)) then 'erasure' end`);
+  }
+  const reason = reasons.length ? `coalesce(${reasons.join(', ')})` : 'cast(null as varchar)';
+  const rows = await db.all<{ audience: string; members: number; sendable: number; ineligible: number; example: string | null }>(
+    `with members as (
+       select ${audience} as audience, ${sendable.length ? sendable.join(' and ') : 'true'} as is_sendable, ${reason} as reason
+       from audience_members
+     )
+     select audience, count(*) as members, count(*) filter (where is_sendable) as sendable,
+            count(*) filter (where is_sendable and reason is not null) as ineligible,
+            string_agg(distinct reason, ', ') filter (where is_sendable and reason is not null) as example
+     from members group by audience order by audience`,
+    hasErasures ? { as_of: asOf } : undefined,
+  );
+  return rows.map((row) => ({
+    check: 'audience_eligibility',
+    subject: String(row.audience),
+    status: Number(row.ineligible) === 0 ? 'pass' : 'fail',
+    value: Number(row.ineligible),
+    threshold: 0,
+    message:
+      Number(row.ineligible) === 0
+        ? `${int(Number(row.sendable))} of ${int(Number(row.members))} members sendable, none ineligible`
+        : `${int(Number(row.ineligible))} sendable members are ineligible (${row.example})`,
+  }));
+}
