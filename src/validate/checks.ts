@@ -119,9 +119,15 @@ function psiResult(check: string, subject: string, asOf: string, runs: Map<strin
   if (!current || !previousDate) {
     return { check, subject, status: 'skip', value: null, threshold: null, message: 'no earlier run to compare with' };
   }
-  const value = psi(runs.get(previousDate)!, current);
-  const status = value > settings.psi.fail ? 'fail' : value > settings.psi.warn ? 'warn' : 'pass';
-  const word = status === 'fail' ? 'a significant shift' : status === 'warn' ? 'a moderate shift' : 'stable';
+  const previous = runs.get(previousDate)!;
+  const value = psi(previous, current);
+  // customers that would have to change bins to turn one distribution into the other: below
+  // drift.min_customers a shift is noise of a small population, whatever its PSI
+  const moved = netMoved(previous, current);
+  const big = moved >= settings.drift.minCustomers;
+  const status = big && value > settings.psi.fail ? 'fail' : big && value > settings.psi.warn ? 'warn' : 'pass';
+  const word =
+    status === 'fail' ? 'a significant shift' : status === 'warn' ? 'a moderate shift' : value > settings.psi.warn ? `only ${int(moved)} customers moved (< ${settings.drift.minCustomers})` : 'stable';
   return {
     check,
     subject,
@@ -186,6 +192,16 @@ export async function checkDrift({ db, asOf, settings }: CheckContext): Promise<
     });
   }
   return results;
+}
+
+/** Half the L1 distance between the current counts and the previous shares scaled to the current total. */
+function netMoved(previous: Map<string, number>, current: Map<string, number>): number {
+  const before = sumValues(previous);
+  const now = sumValues(current);
+  if (before === 0) return now;
+  let total = 0;
+  for (const key of new Set([...previous.keys(), ...current.keys()])) total += Math.abs((current.get(key) ?? 0) - ((previous.get(key) ?? 0) / before) * now);
+  return total / 2;
 }
 
 function sumValues(map: Map<string, number>): number {
@@ -290,10 +306,10 @@ export async function checkFreshness({ db, asOf, settings, sources }: CheckConte
   for (const source of sources) {
     const column = SOURCE_EVENTS[source];
     const limit = freshnessLimitFor(settings, source);
-    if (!column || limit === undefined) continue;
+    if (!column) continue;
     const model = `stg_retain__${source}`;
     if (!(await tableExists(db, model))) {
-      results.push({ check: 'freshness', subject: source, status: 'skip', value: null, threshold: limit, message: `${model} is missing` });
+      results.push({ check: 'freshness', subject: source, status: 'skip', value: null, threshold: limit ?? null, message: `${model} is missing` });
       continue;
     }
     const [row] = await db.all<{ newest: string | null; hours: number | null }>(
@@ -303,17 +319,17 @@ export async function checkFreshness({ db, asOf, settings, sources }: CheckConte
       { as_of: asOf },
     );
     if (row?.newest === null || row?.newest === undefined) {
-      results.push({ check: 'freshness', subject: source, status: 'fail', value: null, threshold: limit, message: `no ${source} up to ${asOf}` });
+      results.push({ check: 'freshness', subject: source, status: limit === undefined ? 'skip' : 'fail', value: null, threshold: limit ?? null, message: `no ${source} up to ${asOf}` });
       continue;
     }
     const hours = Number(row.hours);
     results.push({
       check: 'freshness',
       subject: source,
-      status: hours > limit ? 'fail' : 'pass',
+      status: limit === undefined ? 'skip' : hours > limit ? 'fail' : 'pass',
       value: hours,
-      threshold: limit,
-      message: `newest ${row.newest}, ${hours.toFixed(1)}h before the end of ${asOf}`,
+      threshold: limit ?? null,
+      message: `newest ${row.newest}, ${hours.toFixed(1)}h before the end of ${asOf}${limit === undefined ? `; no limit set (validation.freshness_hours.${source})` : ''}`,
     });
   }
   return results;
