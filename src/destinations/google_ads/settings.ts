@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { baseUrl, envVarName } from '../shared/settings.js';
+
+const customerId = z
+  .string()
+  .transform((value) => value.replace(/-/g, ''))
+  .pipe(z.string().regex(/^\d{10}$/, 'expected a 10-digit Google Ads customer id (dashes allowed)'));
+
+const consentStatus = z.enum(['GRANTED', 'DENIED', 'UNSPECIFIED', 'UNKNOWN']);
+
+export const googleAdsSettings = z.strictObject({
+  customer_id: customerId.describe('The advertiser account that owns the Customer Match list'),
+  user_list_id: z.coerce.string().regex(/^\d+$/, 'expected the numeric id of a Customer Match user list').describe('The Customer Match user list id'),
+  login_customer_id: customerId.optional().describe('The manager account id, when access goes through a manager account'),
+  developer_token_env: envVarName.describe('Environment variable holding the Google Ads developer token'),
+  access_token_env: envVarName.describe('Environment variable holding an OAuth 2.0 access token (refreshed outside Retain)'),
+  api_version: z.string().regex(/^v\d+$/).default('v26').describe('Google Ads API version'),
+  base_url: baseUrl.default('https://googleads.googleapis.com'),
+  consent: z
+    .strictObject({ ad_user_data: consentStatus, ad_personalization: consentStatus })
+    .describe('EU user consent sent with every job (customer_match_user_list_metadata.consent); state what your consent records cover'),
+  normalize_gmail: z
+    .boolean()
+    .default(false)
+    .describe('Also drop dots before @ in gmail.com/googlemail.com addresses (Google accepts them either way)'),
+  default_calling_code: z
+    .string()
+    .regex(/^[1-9]\d{0,2}$/, 'expected a country calling code, digits only (e.g. 1 or 44)')
+    .optional()
+    .describe('Calling code for phones written without + or 00'),
+});
+export type GoogleAdsSettings = z.infer<typeof googleAdsSettings>;
