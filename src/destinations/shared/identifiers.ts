@@ -29,7 +29,8 @@ export function normalizeEmail(raw: string | null | undefined): string | null {
  */
 export function toE164(raw: string | null | undefined, defaultCallingCode?: string): string | null {
   if (raw === null || raw === undefined) return null;
-  const trimmed = raw.trim();
+  // "+49 (0)30 ..." writes the national trunk prefix in brackets; it is not dialled internationally.
+  const trimmed = raw.trim().replace(/\(0\)/g, '');
   if (trimmed.length === 0) return null;
   const digits = trimmed.replace(/\D/g, '');
   let international: string;
