@@ -6,6 +6,7 @@
  * leaves an unrun job that Google discards and the engine resends the batch.
  */
 import type { Destination, DestinationContext, DestinationFactory, DestinationLimits, OperationResult, SyncOperation } from '../../sync/types.js';
+import { isRemoveBatch } from '../shared/batch.js';
 import { requireSecret } from '../shared/settings.js';
 import { GoogleAdsClient } from './client.js';
 import { jobOperationFor, type MappingOptions, type OfflineUserDataJobOperation } from './mapping.js';
@@ -32,10 +33,7 @@ export class GoogleAdsDestination implements Destination {
   }
 
   async send(batch: SyncOperation[], ctx: DestinationContext): Promise<OperationResult[]> {
-    const removing = batch[0]?.kind === 'remove';
-    if (batch.some((operation) => (operation.kind === 'remove') !== removing)) {
-      throw new Error('google_ads: a batch must hold adds/updates or removes, not both (limits.separateKinds)');
-    }
+    isRemoveBatch(batch, this.type);
     const results: OperationResult[] = batch.map((operation) => ({ key: operation.member.key, kind: operation.kind, status: 'ok' }));
     const operations: OfflineUserDataJobOperation[] = [];
     const batchIndexOf: number[] = [];

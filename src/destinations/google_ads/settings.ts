@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseUrl, envVarName } from '../shared/settings.js';
+import { baseUrl, callingCode, envVarName } from '../shared/settings.js';
 
 const customerId = z
   .string()
@@ -23,10 +23,6 @@ export const googleAdsSettings = z.strictObject({
     .boolean()
     .default(false)
     .describe('Also drop dots before @ in gmail.com/googlemail.com addresses (Google accepts them either way)'),
-  default_calling_code: z
-    .string()
-    .regex(/^[1-9]\d{0,2}$/, 'expected a country calling code, digits only (e.g. 1 or 44)')
-    .optional()
-    .describe('Calling code for phones written without + or 00'),
+  default_calling_code: callingCode.optional(),
 });
 export type GoogleAdsSettings = z.infer<typeof googleAdsSettings>;

@@ -3,6 +3,7 @@
  * dataFields), removes to POST /api/lists/unsubscribe, so each batch holds one kind.
  */
 import type { Destination, DestinationContext, DestinationFactory, DestinationLimits, OperationResult, SyncOperation } from '../../sync/types.js';
+import { isRemoveBatch } from '../shared/batch.js';
 import { requireSecret } from '../shared/settings.js';
 import { FAILURE_LISTS, IterableClient, type FailureList, type IterableBulkResponse } from './client.js';
 import { subscriberFor, type Subscriber } from './mapping.js';
@@ -39,10 +40,7 @@ export class IterableDestination implements Destination {
   ) {}
 
   async send(batch: SyncOperation[], ctx: DestinationContext): Promise<OperationResult[]> {
-    const removing = batch[0]?.kind === 'remove';
-    if (batch.some((operation) => (operation.kind === 'remove') !== removing)) {
-      throw new Error('iterable: a batch must hold adds/updates or removes, not both (limits.separateKinds)');
-    }
+    const removing = isRemoveBatch(batch, this.type);
     const plans = batch.map((operation) => subscriberFor(operation, this.settings));
     const subscribers: Subscriber[] = [];
     const seen = new Set<string>();

@@ -6,6 +6,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { DestinationError, type Destination, type DestinationContext, type DestinationFactory, type DestinationLimits, type OperationResult, type SyncMember, type SyncOperation } from '../../sync/types.js';
+import { isRemoveBatch } from '../shared/batch.js';
 import { requireSecret } from '../shared/settings.js';
 import { MetaClient, type MetaUsersResponse, type UsersEdge } from './client.js';
 import { chunk, dataRowFor } from './mapping.js';
@@ -65,10 +66,7 @@ export class MetaDestination implements Destination {
   }
 
   async send(batch: SyncOperation[], ctx: DestinationContext): Promise<OperationResult[]> {
-    const removing = batch[0]?.kind === 'remove';
-    if (batch.some((operation) => (operation.kind === 'remove') !== removing)) {
-      throw new Error('meta: a batch must hold adds/updates or removes, not both (limits.separateKinds)');
-    }
+    const removing = isRemoveBatch(batch, this.type);
     const results: OperationResult[] = batch.map((operation) => ({ key: operation.member.key, kind: operation.kind, status: 'ok' }));
     const rows: Array<[string, string]> = [];
     const batchIndexOf: number[] = [];

@@ -1,15 +1,11 @@
 import { z } from 'zod';
-import { baseUrl, envVarName } from '../shared/settings.js';
+import { baseUrl, callingCode, envVarName } from '../shared/settings.js';
 
 export const metaSettings = z.strictObject({
   audience_id: z.coerce.string().regex(/^\d+$/, 'expected the numeric id of a customer-file Custom Audience').describe('The Custom Audience id'),
   access_token_env: envVarName.describe('Environment variable holding a system-user access token with ads_management'),
   api_version: z.string().regex(/^v\d+\.\d+$/).default('v25.0').describe('Graph API version'),
   base_url: baseUrl.default('https://graph.facebook.com'),
-  default_calling_code: z
-    .string()
-    .regex(/^[1-9]\d{0,2}$/, 'expected a country calling code, digits only (e.g. 1 or 44)')
-    .optional()
-    .describe('Calling code for phones written without + or 00 (Meta needs the country code)'),
+  default_calling_code: callingCode.optional(),
 });
 export type MetaSettings = z.infer<typeof metaSettings>;

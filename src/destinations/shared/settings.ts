@@ -22,3 +22,9 @@ export function requireSecret(env: NodeJS.ProcessEnv, name: string, destinationT
   }
   return value.trim();
 }
+
+/** A country calling code for phones written without '+' or '00'. */
+export const callingCode = z
+  .string()
+  .regex(/^[1-9]\d{0,2}$/, 'expected a country calling code, digits only (e.g. 1 or 44)')
+  .describe('Calling code for phones written without + or 00');
