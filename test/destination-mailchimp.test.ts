@@ -137,8 +137,8 @@ describe('mailchimp destination against the loopback API', () => {
     expect(error.message).toContain('up to 500 members');
   });
 
-  it('round trip: adds, updates and removes leave exactly the wanted members subscribed', async () => {
-    const dest = destination();
+  it('round trip: adds, updates and removes (unsubscribe) leave exactly the wanted members subscribed', async () => {
+    const dest = destination({ remove_action: 'unsubscribe' });
     await dest.send(
       [op('add', 'c1', { email: 'ann@example.com' }, { first_name: 'Ann' }), op('add', 'c2', { email: 'bob@example.com' }, { first_name: 'Bob' }), op('add', 'c3', { email: 'cat@example.com' }, { first_name: 'Cat' })],
       context(),
@@ -150,8 +150,9 @@ describe('mailchimp destination against the loopback API', () => {
     expect(server.members.get('cat@example.com')!.status).toBe('unsubscribed');
   });
 
-  it('archives removed members with DELETE when remove_action is archive', async () => {
-    const dest = destination({ remove_action: 'archive' });
+  it('archives removed members with DELETE by default, and can add them again', async () => {
+    expect(mailchimpSettings.parse({ list_id: 'x1', api_key_env: 'K' }).remove_action).toBe('archive');
+    const dest = destination();
     await dest.send([op('add', 'c1', { email: 'ann@example.com' }), op('add', 'c2', { email: 'bob@example.com' })], context());
     server.http.requests.length = 0;
     const results = await dest.send([op('remove', 'c1', { email: 'ann@example.com' }), op('remove', 'c9', { email: 'never@example.com' })], context());
@@ -161,6 +162,8 @@ describe('mailchimp destination against the loopback API', () => {
     );
     expect(server.members.get('ann@example.com')!.status).toBe('archived');
     expect(server.subscribed()).toEqual(['bob@example.com']);
+    await dest.send([op('add', 'c1', { email: 'ann@example.com' }), op('add', 'c3', { email: 'cat@example.com' })], context());
+    expect(server.subscribed()).toEqual(['ann@example.com', 'bob@example.com', 'cat@example.com']);
   });
 
   it('names the missing environment variable and never asks for the secret in retain.yml', () => {

@@ -8,9 +8,11 @@ export const mailchimpSettings = z.strictObject({
     .optional()
     .describe('Defaults to https://<dc>.api.mailchimp.com/3.0, the datacenter taken from the API key'),
   remove_action: z
-    .enum(['unsubscribe', 'archive'])
-    .default('unsubscribe')
-    .describe('unsubscribe: batch-set status unsubscribed (keeps history); archive: DELETE the member (one request each)'),
+    .enum(['archive', 'unsubscribe'])
+    .default('archive')
+    .describe(
+      'archive (default): DELETE the member, who can be re-added later; unsubscribe: batch-set status unsubscribed, which Mailchimp records as an opt-out',
+    ),
   merge_fields: z
     .record(z.string(), z.string().regex(/^[A-Z0-9_]{1,10}$/, 'Mailchimp merge tags are up to 10 uppercase letters, digits or _'))
     .optional()
