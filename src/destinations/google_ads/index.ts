@@ -14,9 +14,10 @@ import { googleAdsSettings, type GoogleAdsSettings } from './settings.js';
 
 /**
  * 10,000 members a batch: Google recommends about 10,000 identifiers per AddOfflineUserDataJobOperations
- * call and caps a request at 100,000 (a member here carries at most 2: email and phone). Each batch
- * costs three requests (create, addOperations, run); 2 requests per second keeps well inside the
- * developer-token QPS while moving ~6,000 members per second. Adds and removes go in separate jobs.
+ * call and caps a request at 100,000 (a member here carries at most 2: email and phone). The rate is
+ * counted in batches, each three HTTP requests (create, addOperations, run): 2 batches per second is
+ * 6 requests and 20,000 members per second, well inside the developer token's limits. Adds and removes
+ * go in separate jobs.
  */
 export const GOOGLE_ADS_LIMITS: DestinationLimits = { maxBatchSize: 10_000, requestsPerSecond: 2, burst: 2, separateKinds: true };
 

@@ -18,7 +18,8 @@ export const USERS_PER_REQUEST = 10_000;
 /**
  * A batch of up to 50,000 members is one session of at most 5 requests. Meta's custom_audience
  * Business Use Case quota is per ad account per hour (at least 190,000 points on the Standard tier),
- * with a hard cap of 100 POSTs per second; one batch per second (<= 5 requests) stays far inside both.
+ * with a hard cap of 100 POSTs per second. The rate is counted in batches: one batch per second
+ * (<= 5 requests, 50,000 members) stays far inside both.
  */
 export const META_LIMITS: DestinationLimits = { maxBatchSize: 5 * USERS_PER_REQUEST, requestsPerSecond: 1, burst: 1, separateKinds: true };
 
