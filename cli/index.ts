@@ -7,6 +7,7 @@ import { handleError } from './handle-error.js';
 import { initCommand } from './init.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
+import { reportCommand } from './report.js';
 import { segmentsCommand } from './segments.js';
 import { validateCommand } from './validate.js';
 
@@ -16,7 +17,7 @@ const program = new Command('retain')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const command of [demoCommand, generateCommand, initCommand, runCommand, segmentsCommand, validateCommand, dbtCommand, schemaCommand]) {
+for (const command of [demoCommand, generateCommand, initCommand, runCommand, segmentsCommand, validateCommand, reportCommand, dbtCommand, schemaCommand]) {
   command.exitOverride();
   program.addCommand(command);
 }

@@ -28,7 +28,7 @@ describe('latestValidationStatus', () => {
       results: [check('segment_share_bounds', 'lost', 'fail'), check('mece', '', 'fail'), check('freshness', 'orders', 'pass')],
     });
     db.close();
-    expect(await latestValidationStatus(path)).toEqual({ runId: 'run-1', asOf: '2024-06-30', passed: false, failed: ['mece', 'segment_share_bounds:lost'] });
+    expect(await latestValidationStatus(path)).toEqual({ runId: 'run-1', asOf: '2024-06-30', passed: false, failed: ['segment_share_bounds:lost', 'mece'] });
 
     const again = await openDuckDb(path);
     await appendValidationRun(again, {

@@ -99,6 +99,6 @@ export async function readLatestValidation(db: DuckDb): Promise<StoredCheckRow[]
     `select run_id, as_of_date, strftime(checked_at, '%Y-%m-%dT%H:%M:%S.%gZ') as checked_at, check_name, subject, status, value, threshold, message
      from ${VALIDATION_TABLE}
      where run_id = (select run_id from ${VALIDATION_TABLE} order by checked_at desc, run_id desc limit 1)
-     order by case status when 'fail' then 0 when 'warn' then 1 when 'pass' then 2 else 3 end, check_name, subject`,
+     order by case status when 'fail' then 0 when 'warn' then 1 when 'pass' then 2 else 3 end, rowid`,
   );
 }

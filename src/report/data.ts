@@ -1,0 +1,153 @@
+import type { DuckDb, Row } from '../warehouse/duckdb.js';
+import { readLatestValidation, columnsOf, tableExists, type StoredCheckRow } from '../validate/store.js';
+
+/** Everything the report shows, read from the warehouse's marts (read-only). */
+export interface ReportData {
+  asOf: string;
+  previousAsOf: string | null;
+  generatedAt: string;
+  customers: number;
+  revenue: number;
+  segments: Row[];
+  rfGrid: Array<{ r_score: number; f_score: number; customers: number; revenue: number }>;
+  bins: number;
+  movement: Array<{ from_segment: string; to_segment: string; customers: number }> | null;
+  lifecycle: { column: string; rows: Array<{ stage: string; customers: number; revenue: number }> } | null;
+  churn: Histogram | null;
+  value: Histogram | null;
+  backtest: { columns: string[]; rows: Row[] } | null;
+  lift: { columns: string[]; rows: Row[]; audience: string; estimate: string; lower: string; upper: string } | null;
+  validation: StoredCheckRow[];
+  /** why a section is missing, by section id */
+  omitted: Record<string, string>;
+}
+
+export interface Histogram {
+  column: string;
+  bins: Array<{ lower: number; upper: number; customers: number }>;
+  mean: number;
+  customers: number;
+}
+
+/** Column names the prediction and lifecycle layers use (first match wins). */
+const CHURN_COLUMNS = ['churn_risk', 'churn_probability', 'p_churn'];
+const VALUE_COLUMNS = ['predicted_clv', 'clv', 'predicted_value', 'expected_clv'];
+const LIFECYCLE_COLUMNS = ['lifecycle_stage', 'lifecycle'];
+
+const num = (value: unknown) => (value === null || value === undefined ? 0 : Number(value));
+
+export async function readReportData(db: DuckDb): Promise<ReportData> {
+  const omitted: Record<string, string> = {};
+  const profile = await columnsOf(db, 'customer_profile');
+  const [overview] = await db.all<{ as_of: string; customers: number; revenue: number }>(
+    "select strftime(max(as_of_date), '%Y-%m-%d') as as_of, count(*) as customers, coalesce(sum(trailing_12m_revenue), 0) as revenue from customer_profile",
+  );
+  const asOf = overview!.as_of;
+  const segments = await db.all('select * from segment_summary order by segment_order');
+  const rfGrid = (
+    await db.all<{ r_score: number; f_score: number; customers: number; revenue: number }>(
+      'select r_score, f_score, count(*) as customers, coalesce(sum(trailing_12m_revenue), 0) as revenue from customer_profile group by all order by r_score, f_score',
+    )
+  ).map((row) => ({ r_score: num(row.r_score), f_score: num(row.f_score), customers: num(row.customers), revenue: num(row.revenue) }));
+  const bins = Math.max(5, ...rfGrid.map((row) => Math.max(row.r_score, row.f_score)));
+
+  let previousAsOf: string | null = null;
+  let movement: ReportData['movement'] = null;
+  if (await tableExists(db, 'customer_segments')) {
+    const [previous] = await db.all<{ d: string | null }>(
+      "select strftime(max(as_of_date), '%Y-%m-%d') as d from customer_segments where as_of_date < cast($as_of as date)",
+      { as_of: asOf },
+    );
+    previousAsOf = previous?.d ?? null;
+    if (previousAsOf) {
+      movement = (
+        await db.all<{ from_segment: string; to_segment: string; customers: number }>(
+          `select coalesce(previous_segment, '(new)') as from_segment, segment as to_segment, count(*) as customers
+           from customer_segments where as_of_date = cast($as_of as date) group by all order by 1, 2`,
+          { as_of: asOf },
+        )
+      ).map((row) => ({ ...row, customers: num(row.customers) }));
+    } else omitted.movement = 'This is the first run: there is no earlier run to compare with.';
+  } else omitted.movement = 'The run history (customer_segments) is not in this warehouse.';
+
+  let lifecycle: ReportData['lifecycle'] = null;
+  const lifecycleColumn = LIFECYCLE_COLUMNS.find((c) => profile.has(c));
+  if (lifecycleColumn) {
+    const rows = await db.all<{ stage: string; customers: number; revenue: number }>(
+      `select coalesce(cast(${lifecycleColumn} as varchar), '(none)') as stage, count(*) as customers, coalesce(sum(trailing_12m_revenue), 0) as revenue from customer_profile group by all order by customers desc`,
+    );
+    lifecycle = { column: lifecycleColumn, rows: rows.map((row) => ({ stage: row.stage, customers: num(row.customers), revenue: num(row.revenue) })) };
+  } else omitted.lifecycle = 'customer_profile has no lifecycle stage yet (the lifecycle layer adds lifecycle_stage).';
+
+  const churnColumn = CHURN_COLUMNS.find((c) => profile.has(c));
+  const churn = churnColumn ? await histogram(db, churnColumn, { lower: 0, upper: 1, bins: 10 }) : null;
+  if (!churn) omitted.churn = 'customer_profile has no churn risk yet (the predictions layer adds it).';
+  const valueColumn = VALUE_COLUMNS.find((c) => profile.has(c));
+  const value = valueColumn ? await histogram(db, valueColumn, { bins: 12 }) : null;
+  if (!value) omitted.value = 'customer_profile has no predicted customer value yet (the predictions layer adds it).';
+
+  let backtest: ReportData['backtest'] = null;
+  if (await tableExists(db, 'backtest_results')) {
+    const columns = [...(await columnsOf(db, 'backtest_results'))];
+    backtest = { columns, rows: await db.all('select * from backtest_results limit 500') };
+  } else omitted.backtest = 'No backtest in this warehouse (`retain backtest` writes backtest_results).';
+
+  let lift: ReportData['lift'] = null;
+  if (await tableExists(db, 'lift_results')) {
+    const columns = [...(await columnsOf(db, 'lift_results'))];
+    const audience = ['audience', 'audience_name', 'audience_id'].find((c) => columns.includes(c));
+    const estimate = ['lift', 'retention_lift', 'absolute_lift', 'lift_pct'].find((c) => columns.includes(c));
+    const lower = columns.find((c) => /(lower|_lo$|ci_low)/.test(c));
+    const upper = columns.find((c) => /(upper|_hi$|ci_high)/.test(c));
+    const rows = await db.all('select * from lift_results limit 500');
+    if (audience && estimate && lower && upper) lift = { columns, rows, audience, estimate, lower, upper };
+    else {
+      lift = { columns, rows, audience: audience ?? columns[0]!, estimate: '', lower: '', upper: '' };
+    }
+  } else omitted.lift = 'No lift measured yet (`retain lift` writes lift_results once audiences have run with holdouts).';
+
+  const validation = await readLatestValidation(db);
+  if (validation.length === 0) omitted.validation = 'No validation recorded yet: run `retain validate`.';
+
+  return {
+    asOf,
+    previousAsOf,
+    generatedAt: new Date().toISOString(),
+    customers: num(overview!.customers),
+    revenue: num(overview!.revenue),
+    segments,
+    rfGrid,
+    bins,
+    movement,
+    lifecycle,
+    churn,
+    value,
+    backtest,
+    lift,
+    validation,
+    omitted,
+  };
+}
+
+/** Equal-width bins over [lower, upper] (default: min to the 99th percentile, the rest in the last bin). */
+async function histogram(db: DuckDb, column: string, options: { lower?: number; upper?: number; bins: number }): Promise<Histogram | null> {
+  const [stats] = await db.all<{ lo: number | null; hi: number | null; mean: number | null; n: number }>(
+    `select min(${column}) as lo, quantile_cont(${column}, 0.99) as hi, avg(${column}) as mean, count(${column}) as n from customer_profile`,
+  );
+  if (!stats || !stats.n) return null;
+  const lower = options.lower ?? Math.min(num(stats.lo), 0);
+  let upper = options.upper ?? num(stats.hi);
+  if (!(upper > lower)) upper = lower + 1;
+  const width = (upper - lower) / options.bins;
+  const rows = await db.all<{ bin: number; customers: number }>(
+    `select least(greatest(cast(floor((${column} - ${lower}) / ${width}) as integer), 0), ${options.bins - 1}) as bin, count(*) as customers
+     from customer_profile where ${column} is not null group by 1`,
+  );
+  const counts = new Map(rows.map((row) => [num(row.bin), num(row.customers)]));
+  return {
+    column,
+    mean: num(stats.mean),
+    customers: num(stats.n),
+    bins: Array.from({ length: options.bins }, (_, i) => ({ lower: lower + i * width, upper: lower + (i + 1) * width, customers: counts.get(i) ?? 0 })),
+  };
+}

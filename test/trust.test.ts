@@ -1,0 +1,340 @@
+/**
+ * Trust and sight, as a user sees them: `retain validate` and the checks at the end of `retain run`,
+ * then `retain report` opened in a real headless Chromium. One warehouse for all of it: real dbt
+ * runs of generated data (3,000 customers) as of 2026-09-30 and 2026-10-31. Expected values are
+ * recomputed from the marts in SQL, independently of the code under test.
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { latestValidationStatus } from '../src/validate/status.js';
+import { openDuckDb } from '../src/warehouse/duckdb.js';
+import { repoRoot, retain } from './support/cli.js';
+import { tempDir } from './support/tmp.js';
+
+const dir = tempDir('retain-validate-');
+const project = join(dir, 'shop');
+const config = join(project, 'retain.yml');
+const warehouse = join(project, 'retain.duckdb');
+
+interface Check {
+  check: string;
+  subject: string;
+  status: string;
+  value: number | null;
+  threshold: number | null;
+  message: string;
+}
+interface ValidationJson {
+  ok: boolean;
+  run_id: string;
+  as_of: string;
+  passed: boolean;
+  checks: Check[];
+}
+
+let runJson: { ok: boolean; validation: ValidationJson };
+
+beforeAll(() => {
+  const generated = retain(['generate', '--customers', '3000', '--seed', '7', '--as-of', '2026-10-31', '--out', project, '--json'], { cwd: dir });
+  expect(generated.code, generated.stderr).toBe(0);
+  const first = retain(['run', '--config', config, '--as-of', '2026-09-30', '--json'], { cwd: dir });
+  expect(first.code, first.stdout + first.stderr).toBe(0);
+  const second = retain(['run', '--config', config, '--as-of', '2026-10-31', '--json'], { cwd: dir });
+  expect(second.code, second.stdout + second.stderr).toBe(0);
+  runJson = second.json();
+});
+
+const find = (checks: Check[], check: string, subject = '') => checks.find((c) => c.check === check && c.subject === subject);
+
+describe('checks at the end of retain run', () => {
+  it('ran after the swap, passed, and were appended to validation_results once per run', async () => {
+    expect(runJson.ok).toBe(true);
+    expect(runJson.validation.as_of).toBe('2026-10-31');
+    expect(runJson.validation.passed).toBe(true);
+    const db = await openDuckDb(warehouse, { readOnly: true });
+    try {
+      const runs = await db.all<{ as_of: string; checks: number }>(
+        "select strftime(as_of_date, '%Y-%m-%d') as as_of, count(*) as checks from validation_results group by all order by 1",
+      );
+      expect(runs.map((r) => r.as_of)).toEqual(['2026-09-30', '2026-10-31']);
+      expect(runs[1]!.checks).toBe(runJson.validation.checks.length);
+    } finally {
+      db.close();
+    }
+    expect(await latestValidationStatus(warehouse)).toEqual({ runId: runJson.validation.run_id, asOf: '2026-10-31', passed: true, failed: [] });
+  });
+
+  it('compares with the previous run: PSI of segment shares equals the sum recomputed from customer_segments', async () => {
+    const db = await openDuckDb(warehouse, { readOnly: true });
+    let expected: number;
+    try {
+      const [row] = await db.all<{ psi: number }>(`
+        with counts as (
+          select segment, count(*) filter (where as_of_date = date '2026-09-30') as e, count(*) filter (where as_of_date = date '2026-10-31') as a
+          from customer_segments group by segment
+        ),
+        shares as (
+          select greatest(e / sum(e) over (), 0.0001) as e, greatest(a / sum(a) over (), 0.0001) as a from counts
+        )
+        select sum((a - e) * ln(a / e)) as psi from shares`);
+      expected = row!.psi;
+    } finally {
+      db.close();
+    }
+    const segmentPsi = find(runJson.validation.checks, 'segment_psi')!;
+    expect(segmentPsi.status).toBe('pass');
+    expect(segmentPsi.value).toBeCloseTo(expected, 10);
+    expect(segmentPsi.message).toContain('against 2026-09-30');
+    const drift = runJson.validation.checks.filter((c) => c.check === 'segment_drift');
+    expect(drift.length).toBe(11 - runJson.validation.checks.filter((c) => c.check === 'segment_share_bounds' && c.value === 0).length);
+    expect(drift.every((c) => c.status === 'pass' && c.message.includes('previous run'))).toBe(true);
+  });
+
+  it('checks every customer is in one segment, the share bounds, freshness and the quantile bins', async () => {
+    const checks = runJson.validation.checks;
+    const db = await openDuckDb(warehouse, { readOnly: true });
+    try {
+      const summary = await db.all<{ segment: string; share_of_customers: number }>('select segment, share_of_customers from segment_summary');
+      for (const row of summary) expect(find(checks, 'segment_share_bounds', row.segment)?.value).toBeCloseTo(row.share_of_customers, 12);
+      const [customers] = await db.all<{ n: number }>('select count(*) as n from customer_profile');
+      expect(find(checks, 'segments_exhaustive')).toMatchObject({ status: 'pass', value: 0, message: `each of ${customers!.n.toLocaleString('en-US')} customers is in exactly one segment` });
+      const [newest] = await db.all<{ hours: number }>(
+        "select date_diff('second', max(ordered_at), timestamp '2026-11-01 00:00:00') / 3600.0 as hours from stg_retain__orders where ordered_at < timestamp '2026-11-01'",
+      );
+      expect(find(checks, 'freshness', 'orders')).toMatchObject({ status: 'pass', threshold: 72 });
+      expect(find(checks, 'freshness', 'orders')!.value).toBeCloseTo(newest!.hours, 9);
+      // frequency is mostly 1 order: the ties make f_score's bins uneven, and the message says why
+      const [ones] = await db.all<{ n: number }>('select count(*) as n from customer_profile where frequency_orders = 1');
+      const f = find(checks, 'quantile_bins', 'f_score')!;
+      expect(f.status).toBe('pass');
+      expect(f.message).toContain('explained by ties');
+      expect(f.message).toContain(`${ones!.n.toLocaleString('en-US')} customers`);
+      expect(f.message).toContain('frequency_orders = 1, all scored 1');
+      expect(find(checks, 'quantile_bins', 'r_score')!.message).toMatch(/equal within/);
+    } finally {
+      db.close();
+    }
+    // the second run counted the same files: no row-count change
+    expect(find(checks, 'source_rows', 'orders')).toMatchObject({ status: 'pass' });
+    expect(find(checks, 'source_rows', 'orders')!.message).toContain('+0.0%');
+  });
+});
+
+describe('retain validate', () => {
+  it('prints a table and exits 0 when everything passes', () => {
+    const result = retain(['validate', '--config', config], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/│ status │ check +│ subject/);
+    expect(result.stdout).toMatch(/│ ok +│ segments_exhaustive/);
+    expect(result.stdout).toMatch(/Passed: \d+ checks ok/);
+  });
+
+  it('exits 6 with the failed checks when a segment leaves its bounds, and sync status sees the failure', async () => {
+    const text = readFileSync(config, 'utf8');
+    const strict = join(project, 'strict.yml');
+    writeFileSync(strict, text + 'validation:\n  segment_shares:\n    default: {max: 0.9}\n    lost: {min: 0.5}\n');
+    const result = retain(['validate', '--config', strict, '--json'], { cwd: dir });
+    expect(result.code).toBe(6);
+    const out = result.json<ValidationJson>();
+    expect(out.ok).toBe(false);
+    expect(out.checks.filter((c) => c.status === 'fail').map((c) => `${c.check}:${c.subject}`)).toEqual(['segment_share_bounds:lost']);
+    expect(find(out.checks, 'segment_share_bounds', 'lost')!.threshold).toBe(0.5);
+    expect(await latestValidationStatus(warehouse)).toEqual({ runId: out.run_id, asOf: '2026-10-31', passed: false, failed: ['segment_share_bounds:lost'] });
+
+    const table = retain(['validate', '--config', strict], { cwd: dir });
+    expect(table.code).toBe(6);
+    expect(table.stdout).toMatch(/│ FAIL +│ segment_share_bounds │ lost/);
+    expect(table.stdout).toContain('FAILED: 1 checks failed (segment_share_bounds:lost)');
+    // validating again with the normal bounds clears it
+    expect(retain(['validate', '--config', config], { cwd: dir }).code).toBe(0);
+    expect((await latestValidationStatus(warehouse))?.passed).toBe(true);
+  });
+
+  it('fails quantile scores that do not follow the ranks, and stale sources', async () => {
+    // a copy of the warehouse with m_score 2 folded into 1, checked as of a date two weeks later
+    // (same file name: the views inside name their catalog after the file's stem)
+    mkdirSync(join(project, 'broken'));
+    copyFileSync(warehouse, join(project, 'broken', 'retain.duckdb'));
+    writeFileSync(join(project, 'broken.yml'), readFileSync(config, 'utf8').replace('path: retain.duckdb', 'path: broken/retain.duckdb'));
+    const db = await openDuckDb(join(project, 'broken', 'retain.duckdb'));
+    await db.run('update customer_profile set m_score = 1 where m_score = 2');
+    db.close();
+    const result = retain(['validate', '--config', join(project, 'broken.yml'), '--as-of', '2026-11-14', '--json'], { cwd: dir });
+    expect(result.code).toBe(6);
+    const out = result.json<ValidationJson>();
+    const m = find(out.checks, 'quantile_bins', 'm_score')!;
+    expect(m.status).toBe('fail');
+    // bins 1 and 2 (600 each by rank) are folded into bin 1
+    expect(m.message).toMatch(/^bins 1,200\/0\/600\/\d+\/\d+ of 3,000, but the monetary_total ranks imply 600\/600\/600\/\d+\/\d+: scoring does not follow the quantile rule$/);
+    const orders = find(out.checks, 'freshness', 'orders')!;
+    expect(orders.status).toBe('fail');
+    // the newest order is ~24h before the end of 10-31 (see above): 14 more days
+    expect(orders.value!).toBeGreaterThan(14 * 24);
+    expect(orders.value!).toBeLessThan(16 * 24);
+  });
+});
+
+const CHROMIUM = '/usr/bin/chromium';
+const artifacts = join(repoRoot, 'test-artifacts');
+
+describe('retain report in a real browser', () => {
+  const reportPath = join(project, 'report.html');
+  let context: BrowserContext;
+  let page: Page;
+  const consoleErrors: string[] = [];
+  const remoteRequests: string[] = [];
+  let reportJson: { ok: boolean; path: string; sections: Array<{ id: string; shown: boolean; note?: string }>; charts: Array<{ id: string; points: number }> };
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run \`node scripts/ensure-chromium.mjs\` (npm test does) or apt-get install -y chromium`);
+    // validation history as retain run left it (the validate tests above end on a passing run)
+    const result = retain(['report', '--config', config, '--out', reportPath, '--json'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    reportJson = result.json();
+    context = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1200, height: 900 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith('file:')) return route.continue();
+      remoteRequests.push(url);
+      return route.abort();
+    });
+    page = await context.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(error.message));
+    await page.goto('file://' + reportPath, { waitUntil: 'load' });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  it('opens offline with no console errors and no request leaving the file', async () => {
+    expect(await page.title()).toBe('Retain report — as of 2026-10-31');
+    expect(consoleErrors).toEqual([]);
+    expect(remoteRequests).toEqual([]);
+    const html = readFileSync(reportPath, 'utf8');
+    expect(html).not.toMatch(/<script|<link[^>]+href=|<img[^>]+src=|@import|url\(http/i);
+  });
+
+  it('draws one mark per data point in every chart, each with a title and a text alternative', async () => {
+    const charts = await page.$$eval('figure.chart', (figures) =>
+      figures.map((figure) => {
+        const svg = figure.querySelector('svg')!;
+        const mark = figure.getAttribute('data-mark')!;
+        return {
+          id: figure.getAttribute('data-chart'),
+          points: Number(figure.getAttribute('data-points')),
+          marks: svg.querySelectorAll(`g.role-mark.${mark} > [role="graphics-symbol"]`).length,
+          role: svg.getAttribute('role'),
+          label: svg.getAttribute('aria-label'),
+          title: svg.querySelector(':scope > title')?.textContent ?? '',
+          desc: svg.querySelector(':scope > desc')?.textContent ?? '',
+          width: svg.getBoundingClientRect().width,
+        };
+      }),
+    );
+    expect(charts.map((c) => c.id)).toEqual(['chart-segments', 'chart-rf-grid', 'chart-movement']);
+    expect(charts.map((c) => ({ id: c.id, points: c.points }))).toEqual(reportJson.charts.map((c) => ({ id: c.id, points: c.points })));
+    const db = await openDuckDb(warehouse, { readOnly: true });
+    try {
+      const [segments] = await db.all<{ n: number }>('select count(*) as n from segment_summary');
+      const [cells] = await db.all<{ n: number }>('select count(distinct (r_score, f_score)) as n from customer_profile');
+      const [pairs] = await db.all<{ n: number }>("select count(distinct (coalesce(previous_segment, '(new)'), segment)) as n from customer_segments where as_of_date = date '2026-10-31'");
+      // two bars (customers, revenue) per segment; one cell per non-empty R x F pair; one per from-to pair
+      expect(charts.map((c) => c.marks)).toEqual([2 * segments!.n, cells!.n, pairs!.n]);
+    } finally {
+      db.close();
+    }
+    for (const chart of charts) {
+      expect(chart.role).toBe('img');
+      expect(chart.label).toBe(chart.title);
+      expect(chart.title.length).toBeGreaterThan(10);
+      expect(chart.desc.length).toBeGreaterThan(30);
+      expect(chart.width).toBeGreaterThan(200);
+    }
+  });
+
+  it('shows the same figures as the marts', async () => {
+    const db = await openDuckDb(warehouse, { readOnly: true });
+    try {
+      const summary = await db.all<{ segment: string; customers: number; trailing_12m_revenue: number; share_of_customers: number }>(
+        'select segment, customers, trailing_12m_revenue, share_of_customers from segment_summary order by segment_order',
+      );
+      const shown = await page.$$eval('#table-segments tbody tr', (rows) =>
+        rows.map((row) => ({
+          segment: row.getAttribute('data-segment'),
+          customers: row.querySelector('[data-col="customers"]')!.textContent,
+          revenue: row.querySelector('[data-col="revenue"]')!.textContent,
+          share: row.querySelector('[data-col="share"]')!.textContent,
+        })),
+      );
+      expect(shown).toEqual(
+        summary.map((row) => ({
+          segment: row.segment,
+          customers: row.customers.toLocaleString('en-US'),
+          revenue: Math.round(row.trailing_12m_revenue).toLocaleString('en-US'),
+          share: `${(row.share_of_customers * 100).toFixed(1)}%`,
+        })),
+      );
+      const [totals] = await db.all<{ customers: number; revenue: number }>('select count(*) as customers, sum(trailing_12m_revenue) as revenue from customer_profile');
+      expect(await page.textContent('[data-figure="customers"]')).toBe(totals!.customers.toLocaleString('en-US'));
+      expect(await page.textContent('[data-figure="revenue"]')).toBe(Math.round(totals!.revenue).toLocaleString('en-US'));
+
+      const grid = await db.all<{ r_score: number; f_score: number; customers: number }>('select r_score, f_score, count(*) as customers from customer_profile group by all');
+      const cells = await page.$$eval('#table-rf-grid td', (tds) => tds.map((td) => `${td.getAttribute('data-r')}:${td.getAttribute('data-f')}=${td.getAttribute('data-customers')}`));
+      const expected = new Map(grid.map((row) => [`${row.r_score}:${row.f_score}`, row.customers]));
+      expect(cells).toHaveLength(25);
+      for (const cell of cells) {
+        const [key, value] = cell.split('=');
+        expect(Number(value), key).toBe(expected.get(key!) ?? 0);
+      }
+
+      const [moved] = await db.all<{ n: number }>(
+        "select count(*) as n from customer_segments where as_of_date = date '2026-10-31' and (previous_segment is null or previous_segment <> segment)",
+      );
+      expect(await page.textContent('[data-figure="moved"]')).toBe(moved!.n.toLocaleString('en-US'));
+      expect(await page.textContent('[data-figure="validation-status"]')).toBe('passed');
+      const [latest] = await db.all<{ n: number }>('select count(*) as n from validation_results where run_id = (select run_id from validation_results order by checked_at desc limit 1)');
+      expect(await page.locator('#table-validation tbody tr').count()).toBe(latest!.n);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('gives every table a header row, and says why each missing section is missing', async () => {
+    const tables = await page.$$eval('table', (list) => list.map((t) => ({ id: t.id, headers: t.querySelectorAll('thead th[scope="col"]').length, caption: t.querySelector('caption')?.textContent ?? '' })));
+    expect(tables.length).toBeGreaterThanOrEqual(5);
+    for (const table of tables) {
+      expect(table.headers, table.id).toBeGreaterThanOrEqual(2);
+      expect(table.caption.length, table.id).toBeGreaterThan(3);
+    }
+    const omitted = await page.$$eval('section.omitted', (list) => list.map((s) => ({ id: s.id, note: s.querySelector('.omitted-note')?.textContent ?? '' })));
+    const notShown = reportJson.sections.filter((s) => !s.shown);
+    expect(omitted.map((s) => s.id)).toEqual(notShown.map((s) => s.id));
+    for (const section of omitted) expect(section.note).toMatch(/^Not shown: .{20,}/);
+    // everything this warehouse has is shown
+    for (const id of ['segments', 'rf-grid', 'movement', 'validation', 'strategy']) expect(reportJson.sections.find((s) => s.id === id)?.shown, id).toBe(true);
+  });
+
+  it('prints without the navigation, and keeps a screenshot of both', async () => {
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, 'report.png'), fullPage: true });
+    expect(await page.isVisible('nav.toc')).toBe(true);
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.isVisible('nav.toc')).toBe(false);
+    await page.screenshot({ path: join(artifacts, 'report-print.png'), fullPage: true });
+    const pdf = await page.pdf({ format: 'A4', printBackground: true });
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    writeFileSync(join(artifacts, 'report.pdf'), pdf);
+    await page.emulateMedia({ media: 'screen' });
+  });
+});
