@@ -4,6 +4,8 @@ import { demoOptionsSchema, parseOptions } from '../src/options.js';
 import { createProgress } from '../src/output/progress.js';
 import { renderSegmentTable } from '../src/output/segments-table.js';
 import { runDemo } from '../src/pipeline/demo.js';
+import { EXIT_CODES } from '../src/errors.js';
+import { validationJson, type ValidationRun } from '../src/validate/index.js';
 
 export const demoCommand = new Command('demo')
   .description('Generate 50,000 sample customers into a folder, run the whole pipeline, and show the result')
@@ -18,6 +20,7 @@ export const demoCommand = new Command('demo')
     const result = await runDemo({
       ...options,
       onProgress: (message) => progress.note(message),
+      onStep: (label, index, total) => progress.step(label, index, total),
       onEvent: (event) => progress.dbtEvent(event),
     });
     progress.done();
@@ -34,6 +37,7 @@ export const demoCommand = new Command('demo')
             seconds: { generate: result.generated.seconds, run: result.run.seconds },
             nodes: result.run.nodes,
             segment_summary: result.run.segmentSummary,
+            validation: result.run.validation ? validationJson(result.run.validation) : null,
           },
           null,
           2,
@@ -51,6 +55,15 @@ export const demoCommand = new Command('demo')
         `Results (DuckDB): ${rel(result.run.warehousePath)} — tables customer_profile, customer_segments, segment_summary,`,
         `  segment_transitions, rejected_rows. Config: ${rel(result.configPath)}`,
         `Next: cd ${rel(result.dir)} && npx retain segments   (or: npx retain dbt -- show --select customer_profile)`,
+        ...(result.run.validation ? [validationLine(result.run.validation)] : []),
       ].join('\n') + '\n',
     );
+    if (result.run.validation && !result.run.validation.passed) process.exitCode = EXIT_CODES.checks;
   });
+
+function validationLine(run: ValidationRun): string {
+  const count = (status: string) => run.results.filter((result) => result.status === status).length;
+  return run.passed
+    ? `Validation passed: ${count('pass')} checks ok, ${count('warn')} warnings (retain validate shows them; retain report --out report.html draws them).`
+    : `Validation FAILED: ${count('fail')} checks failed; run \`retain validate\` for the table.`;
+}

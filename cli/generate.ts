@@ -25,6 +25,7 @@ export const generateCommand = new Command('generate')
       asOf,
       clean: options.clean,
       onProgress: (message) => progress.note(message),
+      onStep: (label, index, total) => progress.step(label, index, total),
     });
     progress.done();
     if (options.json) {

@@ -60,6 +60,8 @@ export interface GenerateOptions {
   /** No deliberately dirty rows or messy formatting (default false). */
   clean?: boolean;
   onProgress?: (message: string) => void;
+  /** called before each file is written: a live counter on a terminal */
+  onStep?: (label: string, index: number, total: number) => void;
   /** DuckDB threads for the scratch database (default: all cores). */
   threads?: number;
 }
@@ -115,7 +117,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       erasure_requests: world.erasureCopySql(),
     };
     const files = {} as Record<GeneratedSource, GeneratedFile>;
-    for (const source of GENERATED_SOURCES) {
+    for (const [i, source] of GENERATED_SOURCES.entries()) {
+      options.onStep?.(`writing data/${source}.${ext} ...`, i + 1, GENERATED_SOURCES.length);
       const path = join(dataDir, `${source}.${ext}`);
       const partial = `${path}.partial`;
       const t = performance.now();

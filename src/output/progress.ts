@@ -3,6 +3,11 @@ import type { DbtNodeEvent } from '../dbt/runner.js';
 export interface Progress {
   dbtEvent(event: DbtNodeEvent): void;
   note(message: string): void;
+  /**
+   * A live counter for one step of long work: `[index/total] label 3s`, its seconds ticking while
+   * the step runs; the next step, a note or done() replaces it.
+   */
+  step(label: string, index: number, total: number): void;
   done(): void;
 }
 
@@ -18,9 +23,14 @@ export function createProgress(options: { json?: boolean; stream?: NodeJS.WriteS
     }
   };
   const running = new Map<string, DbtNodeEvent>();
+  let ticker: ReturnType<typeof setInterval> | undefined;
+  const stopTicker = () => {
+    if (ticker) clearInterval(ticker);
+    ticker = undefined;
+  };
   // a transient line longer than the terminal wraps, and \r can then no longer erase it
   const fit = (text: string) => {
-    const width = (stream.columns ?? 100) - 1;
+    const width = (stream.columns || 100) - 1;
     return text.length > width ? text.slice(0, Math.max(width - 1, 10)) + '…' : text;
   };
   return {
@@ -47,10 +57,25 @@ export function createProgress(options: { json?: boolean; stream?: NodeJS.WriteS
     },
     note(message) {
       if (!live) return;
+      stopTicker();
       clear();
       stream.write(message + '\n');
     },
+    step(label, index, total) {
+      if (!live) return;
+      stopTicker();
+      const started = Date.now();
+      const draw = () => {
+        clear();
+        stream.write(fit(`  [${index}/${total}] ${label} ${Math.floor((Date.now() - started) / 1000)}s`));
+        lineOpen = true;
+      };
+      draw();
+      ticker = setInterval(draw, 1000);
+      ticker.unref?.();
+    },
     done() {
+      stopTicker();
       clear();
     },
   };

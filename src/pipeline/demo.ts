@@ -10,6 +10,7 @@ export interface DemoOptions {
   seed: number;
   asOf?: string;
   onProgress?: (message: string) => void;
+  onStep?: (label: string, index: number, total: number) => void;
   onEvent?: (event: DbtNodeEvent) => void;
 }
 
@@ -26,7 +27,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const dir = resolve(options.dir);
   const asOf = options.asOf ?? new Date().toISOString().slice(0, 10);
   options.onProgress?.(`retain demo: generating ${options.customers.toLocaleString('en-US')} customers (seed ${options.seed}) into ${dir}`);
-  const generated = await generate({ customers: options.customers, seed: options.seed, out: dir, format: 'parquet', asOf, onProgress: options.onProgress });
+  const generated = await generate({ customers: options.customers, seed: options.seed, out: dir, format: 'parquet', asOf, onProgress: options.onProgress, onStep: options.onStep });
   const resolved = loadConfig({ config: join(dir, 'retain.yml') });
   options.onProgress?.(`retain demo: running dbt as of ${asOf} into ${resolved.warehousePath}`);
   const run = await runPipeline(resolved, { asOf, onEvent: options.onEvent });
