@@ -112,7 +112,7 @@ export async function readReportData(db: DuckDb): Promise<ReportData> {
   return {
     asOf,
     previousAsOf,
-    generatedAt: new Date().toISOString(),
+    generatedAt: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
     customers: num(overview!.customers),
     revenue: num(overview!.revenue),
     segments,

@@ -93,7 +93,7 @@ async function buildCharts(data: ReportData): Promise<Chart[]> {
         data: { values: folded },
         mark: { type: 'bar', cornerRadiusEnd: 2, tooltip: false },
         encoding: {
-          y: { field: 'segment', type: 'nominal', sort: { field: 'order' }, title: null },
+          y: { field: 'segment', type: 'nominal', sort: { field: 'order' }, title: null, axis: { labelLimit: 220 } },
           yOffset: { field: 'measure', type: 'nominal' },
           x: { field: 'share', type: 'quantitative', axis: { format: '.0%' }, title: 'share' },
           color: { field: 'measure', type: 'nominal', title: null },
@@ -150,7 +150,7 @@ async function buildCharts(data: ReportData): Promise<Chart[]> {
           data: { values: movement },
           encoding: {
             x: { field: 'to', type: 'nominal', title: `segment on ${data.asOf}`, axis: { labelAngle: -40 }, scale: { domain: order.slice(1) } },
-            y: { field: 'from', type: 'nominal', title: `segment on ${data.previousAsOf}`, scale: { domain: order } },
+            y: { field: 'from', type: 'nominal', title: `segment on ${data.previousAsOf}`, scale: { domain: order }, axis: { labelLimit: 220 } },
           },
           layer: [
             { mark: { type: 'rect', stroke: 'white', strokeWidth: 1 }, encoding: { color: { field: 'customers', type: 'quantitative', scale: { scheme: 'purples', type: 'sqrt' }, title: 'customers' } } },
