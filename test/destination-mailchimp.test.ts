@@ -25,6 +25,7 @@ afterAll(() => server.close());
 beforeEach(() => {
   server.members.clear();
   server.rejectEmails.clear();
+  server.complianceEmails.clear();
   server.http.requests.length = 0;
   server.http.faults.length = 0;
 });
@@ -86,6 +87,16 @@ describe('mailchimp destination against the loopback API', () => {
     expect(results[1]!.error).toMatch(/^ERROR_FAKE_EMAIL: fake@example.com looks fake/);
     expect(results[2]!.error).toBe('no valid email address');
     expect(server.subscribed()).toEqual(['ann@example.com', 'cat@example.com']);
+  });
+
+  it('rejects only the row of a person who unsubscribed themselves (compliance state)', async () => {
+    server.complianceEmails.add('optout@example.com');
+    const results = await destination().send([op('add', 'c1', { email: 'ann@example.com' }), op('add', 'c2', { email: 'OptOut@example.com' })], context());
+    expect(results.map((result) => result.status)).toEqual(['ok', 'rejected']);
+    expect(results[1]!.error).toContain('compliance state');
+    const [single] = await destination().send([op('add', 'c2', { email: 'optout@example.com' })], context());
+    expect(single!.error).toMatch(/HTTP 400: Member In Compliance State/);
+    expect(server.subscribed()).toEqual(['ann@example.com']);
   });
 
   it('upserts a single row by subscriber hash (PUT) and rejects it alone when Mailchimp refuses it', async () => {

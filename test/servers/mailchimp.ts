@@ -26,6 +26,8 @@ export class MailchimpServer {
   readonly members = new Map<string, MemberState>();
   /** Addresses the server refuses row by row (ERROR_FAKE_EMAIL), like Mailchimp's fake-address check. */
   readonly rejectEmails = new Set<string>();
+  /** Addresses that unsubscribed themselves: Mailchimp refuses to subscribe them again through the API. */
+  readonly complianceEmails = new Set<string>();
 
   constructor(
     readonly apiKey = 'f0e1d2c3b4a5968778695a4b3c2d1e0f-us6',
@@ -102,6 +104,10 @@ export class MailchimpServer {
         continue;
       }
       const email = (raw.email_address as string).toLowerCase();
+      if (this.complianceEmails.has(email) && raw.status === 'subscribed') {
+        errors.push({ email_address: raw.email_address, error: `${email} is in a compliance state due to unsubscribe, bounce, or compliance review and cannot be subscribed.`, error_code: 'ERROR_GENERIC' });
+        continue;
+      }
       const existing = this.members.get(email);
       if (existing && existing.status !== 'archived' && !updateExisting) {
         errors.push({ email_address: raw.email_address, error: `${email} is already a list member, do you want to update? please provide update_existing:true in the request body`, error_code: 'ERROR_CONTACT_EXISTS' });
@@ -126,6 +132,9 @@ export class MailchimpServer {
     const status = existing && existing.status !== 'archived' ? (input.status ?? existing.status) : (input.status_if_new ?? input.status);
     const problemText = this.memberError(input.email_address, status);
     if (problemText !== undefined) return problem(400, 'Invalid Resource', problemText);
+    if (this.complianceEmails.has(email) && status === 'subscribed') {
+      return problem(400, 'Member In Compliance State', `${email} is in a compliance state due to unsubscribe, bounce, or compliance review and cannot be subscribed.`);
+    }
     this.members.set(email, { status: status as MemberState['status'], merge_fields: { ...(existing?.merge_fields ?? {}), ...((input.merge_fields ?? {}) as Record<string, unknown>) } });
     return { status: 200, body: { id: subscriberHash, email_address: email, status, merge_fields: this.members.get(email)!.merge_fields } };
   }

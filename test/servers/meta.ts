@@ -132,7 +132,7 @@ export class MetaServer {
       status: 200,
       body: {
         audience_id: this.audienceId,
-        session_id: sessionInput?.session_id,
+        session_id: sessionInput === undefined ? undefined : String(sessionInput.session_id),
         num_received: payload!.data.length,
         num_invalid_entries: payload!.data.length - accepted,
         invalid_entry_samples: invalid,
