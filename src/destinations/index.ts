@@ -1,0 +1,16 @@
+/**
+ * The destination registry: `type` in retain.yml -> factory. One line per destination.
+ */
+import type { DestinationFactory } from '../sync/types.js';
+import { googleAdsDestination } from './google_ads/index.js';
+import { iterableDestination } from './iterable/index.js';
+import { mailchimpDestination } from './mailchimp/index.js';
+import { metaDestination } from './meta/index.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each factory has its own settings type
+export const destinationFactories: Record<string, DestinationFactory<any>> = {
+  google_ads: googleAdsDestination,
+  iterable: iterableDestination,
+  mailchimp: mailchimpDestination,
+  meta: metaDestination,
+};
