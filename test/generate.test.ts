@@ -80,6 +80,10 @@ beforeAll(async () => {
   csvOtherSeed = await generate({ customers: 2000, seed: 6, out: join(root, 'csv-c'), format: 'csv', asOf: AS_OF });
   clean = await generate({ customers: 2000, seed: 5, out: join(root, 'clean'), format: 'parquet', asOf: AS_OF, clean: true });
   db = await openDuckDb(':memory:');
+  // DuckDB 1.5.2 can push a dynamic join filter below a DISTINCT subquery and intermittently lose
+  // rows (duckdb/duckdb#21757); the engagement test below joins two DISTINCT subqueries and came
+  // out 0 instead of ~0.6 in some runs. Checking the generator must not depend on that race.
+  await db.run("SET disabled_optimizers = 'join_filter_pushdown'");
 });
 
 afterAll(() => {

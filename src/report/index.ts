@@ -44,6 +44,8 @@ const SECTIONS: Array<{ id: string; title: string }> = [
 export async function writeReport(warehousePath: string, out: string): Promise<ReportResult> {
   if (!existsSync(warehousePath)) throw new RetainError('usage', `no results yet: ${warehousePath} does not exist`, 'run `retain run` first');
   const db = await openDuckDb(warehousePath, { readOnly: true });
+  // DuckDB 1.5.2 can lose rows when a dynamic join filter is pushed below a DISTINCT (duckdb/duckdb#21757)
+  await db.run("SET disabled_optimizers = 'join_filter_pushdown'");
   let data: ReportData;
   try {
     for (const table of ['customer_profile', 'segment_summary']) {

@@ -33,6 +33,8 @@ export async function validateWarehouse(resolved: ResolvedConfig, options: Valid
   const release = options.lockHeld ? () => {} : acquireLock(warehousePath + '.lock', `a retain run on ${warehousePath}`);
   try {
     const db = await openDuckDb(warehousePath, { threads: resolved.target.threads, memoryLimit: resolved.target.memory_limit });
+    // DuckDB 1.5.2 can lose rows when a dynamic join filter is pushed below a DISTINCT (duckdb/duckdb#21757)
+    await db.run("SET disabled_optimizers = 'join_filter_pushdown'");
     try {
       if (!(await tableExists(db, 'customer_profile'))) {
         throw new RetainError('usage', `${warehousePath} has no customer_profile table`, 'run `retain run` first');
