@@ -150,6 +150,32 @@ describe('google ads customer match against the loopback API', () => {
     expect(error.message).toContain('TOO_MANY_USER_IDENTIFIERS');
   });
 
+  it('refreshes an access token from a refresh token once per sync and reuses it', async () => {
+    const oauth = { client_id_env: 'GADS_CLIENT_ID', client_secret_env: 'GADS_CLIENT_SECRET', refresh_token_env: 'GADS_REFRESH_TOKEN', token_url: `${baseUrl}/token` };
+    const oauthEnv = { GADS_DEV_TOKEN: server.developerToken, GADS_CLIENT_ID: server.oauthClient.clientId, GADS_CLIENT_SECRET: server.oauthClient.clientSecret, GADS_REFRESH_TOKEN: server.oauthClient.refreshToken };
+    const refreshing = settings({ access_token_env: undefined, oauth });
+    expect(googleAdsDestination.secretEnv(refreshing)).toEqual(['GADS_DEV_TOKEN', 'GADS_CLIENT_ID', 'GADS_CLIENT_SECRET', 'GADS_REFRESH_TOKEN']);
+    const dest = googleAdsDestination.create(refreshing, oauthEnv);
+    await dest.send([op('add', 'c1', { email: 'ann@example.com' })], context());
+    await dest.send([op('add', 'c2', { email: 'bob@example.com' })], context());
+    const tokenRequests = server.http.requests.filter((request) => request.path === '/token');
+    expect(tokenRequests).toHaveLength(1);
+    expect(Object.fromEntries(new URLSearchParams(tokenRequests[0]!.text))).toEqual({
+      grant_type: 'refresh_token',
+      client_id: server.oauthClient.clientId,
+      client_secret: server.oauthClient.clientSecret,
+      refresh_token: server.oauthClient.refreshToken,
+    });
+    expect(server.emails.size).toBe(2);
+
+    const revoked = googleAdsDestination.create(refreshing, { ...oauthEnv, GADS_REFRESH_TOKEN: '1//revoked-refresh-token' });
+    const error = await destinationError(revoked.send([op('add', 'c3', { email: 'cat@example.com' })], context()));
+    expect(error.details).toMatchObject({ status: 400, retryable: false });
+    expect(error.message).toBe('OAuth token endpoint answered HTTP 400 (invalid_grant: Token has been expired or revoked.)');
+    expect(JSON.stringify(error.details) + error.message).not.toMatch(/revoked-refresh-token|GOCSPX/);
+    expect(googleAdsSettings.safeParse({ ...refreshing, access_token_env: 'ALSO_SET' }).success).toBe(false);
+  });
+
   it('needs consent stated in retain.yml and both secrets from the environment', () => {
     expect(googleAdsSettings.safeParse({ customer_id: '1234567890', user_list_id: '1', developer_token_env: 'A', access_token_env: 'B' }).success).toBe(false);
     expect(googleAdsDestination.secretEnv(settings())).toEqual(['GADS_DEV_TOKEN', 'GADS_ACCESS_TOKEN']);

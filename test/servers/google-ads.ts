@@ -34,6 +34,8 @@ export class GoogleAdsServer {
   /** Hashes refused per operation (reported as partial failures). */
   readonly rejectHashes = new Set<string>();
   private nextJob = 1;
+  /** The OAuth client and refresh token the /token endpoint accepts. */
+  readonly oauthClient = { clientId: 'retain-client.apps.googleusercontent.com', clientSecret: 'GOCSPX-test-client-secret', refreshToken: '1//test-refresh-token-abc' };
 
   constructor(
     readonly version = 'v26',
@@ -72,7 +74,23 @@ export class GoogleAdsServer {
     };
   }
 
+  /** POST /token: Google's OAuth 2.0 refresh-token grant (form-encoded). */
+  private token(request: RecordedRequest): Reply {
+    const form = new URLSearchParams(request.text);
+    if (request.headers['content-type'] !== 'application/x-www-form-urlencoded' || form.get('grant_type') !== 'refresh_token') {
+      return { status: 400, body: { error: 'unsupported_grant_type', error_description: 'Invalid grant_type: ' + (form.get('grant_type') ?? '') } };
+    }
+    if (form.get('client_id') !== this.oauthClient.clientId || form.get('client_secret') !== this.oauthClient.clientSecret) {
+      return { status: 401, body: { error: 'invalid_client', error_description: 'The OAuth client was not found.' } };
+    }
+    if (form.get('refresh_token') !== this.oauthClient.refreshToken) {
+      return { status: 400, body: { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' } };
+    }
+    return { status: 200, body: { access_token: this.accessToken, expires_in: 3599, scope: 'https://www.googleapis.com/auth/adwords', token_type: 'Bearer' } };
+  }
+
   private async route(request: RecordedRequest): Promise<Reply> {
+    if (request.method === 'POST' && request.path === '/token') return this.token(request);
     if (request.headers.authorization !== `Bearer ${this.accessToken}`) {
       return this.failure(401, [{ errorCode: { authenticationError: 'OAUTH_TOKEN_INVALID' }, message: 'Oauth token in the header is not valid.' }]);
     }

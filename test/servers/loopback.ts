@@ -12,6 +12,8 @@ export interface RecordedRequest {
   query: URLSearchParams;
   headers: IncomingMessage['headers'];
   body: unknown;
+  /** The raw body (for form-encoded requests). */
+  text: string;
 }
 
 /**
@@ -90,7 +92,7 @@ export class LoopbackServer {
     } catch {
       body = Symbol.for('invalid-json');
     }
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body };
+    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, text };
     this.requests.push(recorded);
     try {
       reply = await this.handler(recorded);

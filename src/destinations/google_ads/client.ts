@@ -13,7 +13,8 @@
  * - REST: POST /{version}/customers/{customer_id}/offlineUserDataJobs:create,
  *   POST /{version}/{resource_name}:addOperations, POST /{version}/{resource_name}:run (a long-running
  *   operation); JSON uses the proto3 mapping (camelCase). Headers: Authorization: Bearer <OAuth token>,
- *   developer-token, login-customer-id (manager accounts).
+ *   developer-token, login-customer-id (manager accounts):
+ *   https://developers.google.com/google-ads/api/rest/auth
  * - Errors are google.rpc.Status {error: {code, message, status, details: [GoogleAdsFailure {errors:
  *   [{errorCode, message, location: {fieldPathElements}, details: {quotaErrorDetails: {retryDelay}}}],
  *   requestId}]}}; RESOURCE_EXHAUSTED (429) carries the retry delay.
@@ -41,7 +42,8 @@ export interface RpcStatus {
 export type ConsentStatus = 'GRANTED' | 'DENIED' | 'UNSPECIFIED' | 'UNKNOWN';
 
 export interface GoogleAdsCredentials {
-  accessToken: string;
+  /** A fixed access token, or a source that refreshes one. */
+  accessToken: string | { get(ctx: DestinationContext): Promise<string>; secrets(): string[] };
   developerToken: string;
   loginCustomerId?: string;
 }
@@ -71,26 +73,28 @@ function describe(response: HttpResponse): { message: string; retryAfterSeconds?
 }
 
 export class GoogleAdsClient {
-  private readonly secrets: string[];
-
   constructor(
     private readonly baseUrl: string,
     private readonly version: string,
     private readonly credentials: GoogleAdsCredentials,
-  ) {
-    this.secrets = [credentials.accessToken, credentials.developerToken];
+  ) {}
+
+  private secrets(): string[] {
+    const token = this.credentials.accessToken;
+    return [this.credentials.developerToken, ...(typeof token === 'string' ? [token] : token.secrets())];
   }
 
   private async post(path: string, json: unknown, ctx: DestinationContext): Promise<unknown> {
+    const token = this.credentials.accessToken;
     const headers: Record<string, string> = {
-      authorization: `Bearer ${this.credentials.accessToken}`,
+      authorization: `Bearer ${typeof token === 'string' ? token : await token.get(ctx)}`,
       'developer-token': this.credentials.developerToken,
     };
     if (this.credentials.loginCustomerId !== undefined) headers['login-customer-id'] = this.credentials.loginCustomerId;
-    const response = await sendRequest(VENDOR, { method: 'POST', url: `${this.baseUrl}/${this.version}/${path}`, headers, json }, ctx, this.secrets);
+    const response = await sendRequest(VENDOR, { method: 'POST', url: `${this.baseUrl}/${this.version}/${path}`, headers, json }, ctx, this.secrets());
     if (response.status !== 200) {
       const { message, retryAfterSeconds, retryable } = describe(response);
-      throw httpFailure(VENDOR, response, this.secrets, { message, retryAfterSeconds, retryable });
+      throw httpFailure(VENDOR, response, this.secrets(), { message, retryAfterSeconds, retryable });
     }
     if (response.body === undefined) throw new DestinationError(`${VENDOR}: ${path} answered 200 without a JSON body`, { status: 200, retryable: true });
     return response.body;

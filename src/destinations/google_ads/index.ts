@@ -7,6 +7,7 @@
  */
 import type { Destination, DestinationContext, DestinationFactory, DestinationLimits, OperationResult, SyncOperation } from '../../sync/types.js';
 import { isRemoveBatch } from '../shared/batch.js';
+import { RefreshingAccessToken } from '../shared/oauth.js';
 import { requireSecret } from '../shared/settings.js';
 import { GoogleAdsClient } from './client.js';
 import { jobOperationFor, type MappingOptions, type OfflineUserDataJobOperation } from './mapping.js';
@@ -69,10 +70,22 @@ export class GoogleAdsDestination implements Destination {
 export const googleAdsDestination: DestinationFactory<GoogleAdsSettings> = {
   type: 'google_ads',
   settings: googleAdsSettings,
-  secretEnv: (settings) => [settings.developer_token_env, settings.access_token_env],
+  secretEnv: (settings) =>
+    settings.oauth === undefined
+      ? [settings.developer_token_env, settings.access_token_env!]
+      : [settings.developer_token_env, settings.oauth.client_id_env, settings.oauth.client_secret_env, settings.oauth.refresh_token_env],
   create(settings, env) {
     const developerToken = requireSecret(env, settings.developer_token_env, 'google_ads');
-    const accessToken = requireSecret(env, settings.access_token_env, 'google_ads');
+    const oauth = settings.oauth;
+    const accessToken =
+      oauth === undefined
+        ? requireSecret(env, settings.access_token_env!, 'google_ads')
+        : new RefreshingAccessToken({
+            tokenUrl: oauth.token_url,
+            clientId: requireSecret(env, oauth.client_id_env, 'google_ads'),
+            clientSecret: requireSecret(env, oauth.client_secret_env, 'google_ads'),
+            refreshToken: requireSecret(env, oauth.refresh_token_env, 'google_ads'),
+          });
     const client = new GoogleAdsClient(settings.base_url, settings.api_version, { accessToken, developerToken, loginCustomerId: settings.login_customer_id });
     return new GoogleAdsDestination(settings, client);
   },

@@ -13,6 +13,8 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   /** Serialized as JSON when present. */
   json?: unknown;
+  /** Sent as application/x-www-form-urlencoded when present (OAuth token requests). */
+  form?: Record<string, string>;
 }
 
 export interface HttpResponse {
@@ -82,6 +84,9 @@ export async function sendRequest(
   if (request.json !== undefined) {
     bodyText = JSON.stringify(request.json);
     headers['content-type'] = 'application/json';
+  } else if (request.form !== undefined) {
+    bodyText = new URLSearchParams(request.form).toString();
+    headers['content-type'] = 'application/x-www-form-urlencoded';
   }
   const target = `${request.method} ${redact(new URL(request.url).pathname, secrets)}`;
   try {
