@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { normalizeEmail, toE164 } from '../src/destinations/shared/identifiers.js';
 import { mapWithConcurrency, parseRetryAfter, redact, sendRequest } from '../src/destinations/shared/http.js';
 import { envVarName } from '../src/destinations/shared/settings.js';
+import { LoopbackServer } from './servers/loopback.js';
 import { context, destinationError } from './support/sync-ops.js';
 
 describe('shared destination plumbing', () => {
@@ -28,6 +29,23 @@ describe('shared destination plumbing', () => {
     expect(error.details.retryable).toBe(true);
     expect(error.details.status).toBeUndefined();
     expect(error.message).toMatch(/^Vendor: POST \/x failed: .*ECONNREFUSED/);
+  });
+
+  it('stops a request when the sync is aborted (shutdown), as a retryable DestinationError', async () => {
+    const slow = new LoopbackServer(async () => {
+      await slow.delay(2_000);
+      return { status: 200, body: {} };
+    });
+    const url = await slow.start();
+    try {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 50);
+      const error = await destinationError(sendRequest('Vendor', { method: 'GET', url: `${url}/slow` }, { ...context(), signal: controller.signal }, []));
+      expect(error.message).toBe('Vendor: GET /slow was aborted');
+      expect(error.details.retryable).toBe(true);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('normalizes emails and E.164 phones, refusing what cannot be known', () => {
