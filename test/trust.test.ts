@@ -338,3 +338,170 @@ describe('retain report in a real browser', () => {
     await page.emulateMedia({ media: 'screen' });
   });
 });
+
+/**
+ * The sections of the layers that land separately (predictions, lifecycle, backtest, activation),
+ * on a copy of the warehouse given those tables and columns in the shapes their models write
+ * (added here only where the pipeline did not build them already).
+ */
+describe('report and validation with every layer present', () => {
+  const full = join(project, 'full');
+  const fullWarehouse = join(full, 'retain.duckdb');
+  const fullConfig = join(project, 'full.yml');
+  const reportPath = join(project, 'report-full.html');
+  let context: BrowserContext;
+  let page: Page;
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(full, { recursive: true });
+    copyFileSync(warehouse, fullWarehouse);
+    writeFileSync(fullConfig, readFileSync(config, 'utf8').replace('path: retain.duckdb', 'path: full/retain.duckdb'));
+    const db = await openDuckDb(fullWarehouse);
+    try {
+      const columns = new Set((await db.all<{ column_name: string }>("select column_name from information_schema.columns where table_name = 'customer_profile'")).map((r) => r.column_name));
+      const tables = new Set((await db.all<{ table_name: string }>('select table_name from information_schema.tables')).map((r) => r.table_name));
+      if (!columns.has('churn_risk')) {
+        await db.run('alter table customer_profile add column churn_risk double');
+        await db.run('update customer_profile set churn_risk = least(recency_days / 1000.0, 1.0)');
+      }
+      if (!columns.has('predicted_clv')) {
+        await db.run('alter table customer_profile add column predicted_clv double');
+        await db.run('update customer_profile set predicted_clv = monetary_total * 0.8');
+      }
+      if (!columns.has('lifecycle_stage')) {
+        await db.run('alter table customer_profile add column lifecycle_stage varchar');
+        await db.run("update customer_profile set lifecycle_stage = case when recency_days <= 60 then 'active' when recency_days <= 365 then 'cooling' else 'lapsed' end");
+      }
+      if (!tables.has('backtest_results')) {
+        await db.run(`create table backtest_results (run_id varchar, cutoff date, horizon_days integer, section varchar, predictor varchar,
+          group_key varchar, metric varchar, value double, created_at timestamp)`);
+        // an older run that must not be shown, then the newest
+        await db.run("insert into backtest_results values ('bt-old', date '2026-01-31', 90, 'rfm_decile', 'rfm_composite', '1', 'retention_rate', 0.99, timestamp '2026-02-01 00:00:00')");
+        for (let decile = 1; decile <= 10; decile++) {
+          await db.run(`insert into backtest_results values
+            ('bt-new', date '2026-07-31', 90, 'rfm_decile', 'rfm_composite', '${decile}', 'retention_rate', ${decile * 0.05}, timestamp '2026-08-01 00:00:00'),
+            ('bt-new', date '2026-07-31', 90, 'calibration', 'model', '${decile}', 'predicted_purchases', ${decile * 10}, timestamp '2026-08-01 00:00:00'),
+            ('bt-new', date '2026-07-31', 90, 'calibration', 'model', '${decile}', 'actual_purchases', ${decile * 9}, timestamp '2026-08-01 00:00:00')`);
+        }
+        for (const [predictor, auc] of [['model', 0.81], ['recency', 0.74]] as const) {
+          await db.run(`insert into backtest_results values ('bt-new', date '2026-07-31', 90, 'predictor', '${predictor}', 'all', 'churn_auc', ${auc}, timestamp '2026-08-01 00:00:00')`);
+        }
+      }
+      if (!tables.has('lift_results')) {
+        await db.run('create table lift_results (audience varchar, treated_customers integer, holdout_customers integer, lift double, lift_lower double, lift_upper double)');
+        await db.run("insert into lift_results values ('winback', 900, 100, 0.042, 0.011, 0.073), ('vip', 400, 50, 0.010, -0.020, 0.040)");
+      }
+      if (!tables.has('audience_members')) {
+        await db.run('create table audience_members (audience varchar, customer_id varchar, is_eligible boolean, is_holdout boolean, ineligibility_reason varchar)');
+        await db.run(`insert into audience_members select 'vip', customer_id, true, false, null from customer_profile where segment = 'champions'`);
+        await db.run(`insert into audience_members select 'winback', customer_id, true, row_number() over (order by customer_id) % 10 = 0, null from customer_profile where segment = 'at_risk'`);
+        // one sendable member whose consent was revoked: a leak the check must catch
+        await db.run(`update audience_members set ineligibility_reason = 'consent_revoked' where audience = 'winback' and not is_holdout
+          and customer_id = (select min(customer_id) from audience_members where audience = 'winback' and not is_holdout)`);
+      }
+    } finally {
+      db.close();
+    }
+    const result = retain(['report', '--config', fullConfig, '--out', reportPath, '--json'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    context = await chromium.launchPersistentContext(join(dir, 'chromium-profile-full'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1200, height: 900 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await context.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(error.message));
+    await page.goto('file://' + reportPath, { waitUntil: 'load' });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  it('shows every section, each chart with one mark per data point, and no console errors', async () => {
+    expect(consoleErrors).toEqual([]);
+    expect(await page.$$eval('section.omitted', (list) => list.map((s) => s.id))).toEqual([]);
+    const charts = await page.$$eval('figure.chart', (figures) =>
+      figures.map((figure) => ({
+        id: figure.getAttribute('data-chart'),
+        points: Number(figure.getAttribute('data-points')),
+        marks: figure.querySelectorAll(`svg g.role-mark.${figure.getAttribute('data-mark')} > [role="graphics-symbol"]`).length,
+        desc: figure.querySelector('svg > desc')?.textContent ?? '',
+      })),
+    );
+    expect(charts.map((c) => c.id)).toEqual([
+      'chart-segments', 'chart-rf-grid', 'chart-movement', 'chart-lifecycle', 'chart-churn', 'chart-value',
+      'chart-backtest-deciles', 'chart-backtest-calibration', 'chart-lift',
+    ]);
+    for (const chart of charts) {
+      expect(chart.marks, chart.id!).toBe(chart.points);
+      expect(chart.desc.length, chart.id!).toBeGreaterThan(30);
+    }
+    const points = Object.fromEntries(charts.map((c) => [c.id, c.points]));
+    const db = await openDuckDb(fullWarehouse, { readOnly: true });
+    try {
+      const [stages] = await db.all<{ n: number }>('select count(distinct lifecycle_stage) as n from customer_profile');
+      expect(points['chart-lifecycle']).toBe(stages!.n);
+      const [lift] = await db.all<{ n: number }>('select count(*) as n from lift_results');
+      expect(points['chart-lift']).toBe(lift!.n);
+      const [risk] = await db.all<{ n: number }>('select count(churn_risk) as n from customer_profile');
+      expect(await page.textContent('#churn .lead')).toContain(`over ${risk!.n.toLocaleString('en-US')} customers`);
+      // the histogram's bars hold every customer with a churn risk: sum the heights' data from the aria labels
+      const churnTotal = await page.$$eval('figure[data-chart="chart-churn"] g.role-mark.marks > [role="graphics-symbol"]', (bars) =>
+        bars.map((bar) => Number(/customers: ([\d,]+)/.exec(bar.getAttribute('aria-label') ?? '')?.[1]?.replace(/,/g, '') ?? NaN)).reduce((a, b) => a + b, 0),
+      );
+      expect(churnTotal).toBe(risk!.n);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('shows the newest backtest only, with deciles, calibration and the predictors', async () => {
+    const lead = await page.textContent('#backtest .lead');
+    if (lead?.includes('bt-new')) {
+      expect(lead).toContain('Scored as of 2026-07-31, measured over the 90 days after it');
+      const deciles = await page.$$eval('figure[data-chart="chart-backtest-deciles"] g.role-mark.marks > [role="graphics-symbol"]', (bars) => bars.map((bar) => bar.getAttribute('aria-label')));
+      expect(deciles).toHaveLength(10);
+      expect(deciles[0]).toContain('retained: 5%');
+      expect(deciles.some((label) => label?.includes('99%'))).toBe(false);
+      expect(await page.$$eval('#table-backtest tbody th', (cells) => cells.map((c) => c.textContent))).toEqual(['model', 'recency']);
+    } else {
+      // the pipeline wrote its own backtest: it is shown with its charts
+      expect(await page.locator('figure[data-chart="chart-backtest-deciles"]').count()).toBe(1);
+    }
+  });
+
+  it('fails validation for a sendable audience member who is not eligible', async () => {
+    // the generated data also holds erasure requests: sendable members with one are leaks too
+    const db = await openDuckDb(fullWarehouse, { readOnly: true });
+    let erased: number;
+    try {
+      const [row] = await db.all<{ n: number }>(`select count(*) as n from audience_members a where audience = 'winback' and is_eligible and not is_holdout
+        and ineligibility_reason is null and customer_id in (select customer_id from stg_retain__erasure_requests where requested_at < timestamp '2026-11-01')`);
+      erased = row!.n;
+    } finally {
+      db.close();
+    }
+    const result = retain(['validate', '--config', fullConfig, '--json'], { cwd: dir });
+    const out = result.json<ValidationJson>();
+    const audiences = out.checks.filter((c) => c.check === 'audience_eligibility');
+    expect(audiences.length).toBeGreaterThanOrEqual(2);
+    const winback = audiences.find((c) => c.subject === 'winback');
+    if (winback) {
+      expect(result.code).toBe(6);
+      expect(winback).toMatchObject({ status: 'fail', value: 1 + erased });
+      expect(winback.message).toContain(erased ? '(consent_revoked, erasure)' : '(consent_revoked)');
+      expect(audiences.find((c) => c.subject === 'vip')).toMatchObject({ status: 'pass', value: 0 });
+    }
+  });
+
+  it('keeps a screenshot of the full report', async () => {
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, 'report-full.png'), fullPage: true });
+  });
+});

@@ -9,17 +9,41 @@ export interface ReportData {
   customers: number;
   revenue: number;
   segments: Row[];
+  /** prediction columns segment_summary has (average_predicted_clv, average_churn_risk, retention_upside, recommended_budget) */
+  segmentExtras: string[];
   rfGrid: Array<{ r_score: number; f_score: number; customers: number; revenue: number }>;
   bins: number;
   movement: Array<{ from_segment: string; to_segment: string; customers: number }> | null;
   lifecycle: { column: string; rows: Array<{ stage: string; customers: number; revenue: number }> } | null;
   churn: Histogram | null;
   value: Histogram | null;
-  backtest: { columns: string[]; rows: Row[] } | null;
+  backtest: Backtest | null;
   lift: { columns: string[]; rows: Row[]; audience: string; estimate: string; lower: string; upper: string } | null;
   validation: StoredCheckRow[];
   /** why a section is missing, by section id */
   omitted: Record<string, string>;
+}
+
+/**
+ * The newest backtest (retain backtest writes backtest_results in long format: run_id, cutoff,
+ * horizon_days, section, predictor, group_key, metric, value, created_at). Another shape is shown
+ * as a plain table.
+ */
+export interface Backtest {
+  runId: string | null;
+  cutoff: string | null;
+  horizonDays: number | null;
+  /** retention rate by RFM-composite decile */
+  deciles: Array<{ decile: number; retention_rate: number }>;
+  /** predicted and actual purchases per decile of predicted purchases */
+  calibration: Array<{ decile: number; predicted: number; actual: number }>;
+  /** per predictor: metric -> value */
+  predictors: Array<{ predictor: string; metrics: Record<string, number | null> }>;
+  predictorMetrics: string[];
+  overall: Record<string, number | null>;
+  /** other shapes: the table as it is */
+  columns: string[];
+  rows: Row[];
 }
 
 export interface Histogram {
@@ -44,6 +68,8 @@ export async function readReportData(db: DuckDb): Promise<ReportData> {
   );
   const asOf = overview!.as_of;
   const segments = await db.all('select * from segment_summary order by segment_order');
+  const summaryColumns = await columnsOf(db, 'segment_summary');
+  const segmentExtras = ['average_predicted_clv', 'average_churn_risk', 'retention_upside', 'recommended_budget'].filter((c) => summaryColumns.has(c));
   const rfGrid = (
     await db.all<{ r_score: number; f_score: number; customers: number; revenue: number }>(
       'select r_score, f_score, count(*) as customers, coalesce(sum(trailing_12m_revenue), 0) as revenue from customer_profile group by all order by r_score, f_score',
@@ -88,8 +114,7 @@ export async function readReportData(db: DuckDb): Promise<ReportData> {
 
   let backtest: ReportData['backtest'] = null;
   if (await tableExists(db, 'backtest_results')) {
-    const columns = [...(await columnsOf(db, 'backtest_results'))];
-    backtest = { columns, rows: await db.all('select * from backtest_results limit 500') };
+    backtest = await readBacktest(db);
   } else omitted.backtest = 'No backtest in this warehouse (`retain backtest` writes backtest_results).';
 
   let lift: ReportData['lift'] = null;
@@ -116,6 +141,7 @@ export async function readReportData(db: DuckDb): Promise<ReportData> {
     customers: num(overview!.customers),
     revenue: num(overview!.revenue),
     segments,
+    segmentExtras,
     rfGrid,
     bins,
     movement,
@@ -127,6 +153,39 @@ export async function readReportData(db: DuckDb): Promise<ReportData> {
     validation,
     omitted,
   };
+}
+
+async function readBacktest(db: DuckDb): Promise<Backtest> {
+  const columns = [...(await columnsOf(db, 'backtest_results'))];
+  const long = ['run_id', 'section', 'predictor', 'group_key', 'metric', 'value'].every((c) => columns.includes(c));
+  const empty: Backtest = { runId: null, cutoff: null, horizonDays: null, deciles: [], calibration: [], predictors: [], predictorMetrics: [], overall: {}, columns, rows: [] };
+  if (!long) return { ...empty, rows: await db.all('select * from backtest_results limit 200') };
+  const order = columns.includes('created_at') ? 'created_at desc, run_id desc' : 'run_id desc';
+  const rows = await db.all<{ run_id: string; cutoff: string | null; horizon_days: number | null; section: string; predictor: string; group_key: string; metric: string; value: number | null }>(
+    `select run_id, ${columns.includes('cutoff') ? "strftime(cutoff, '%Y-%m-%d')" : 'null'} as cutoff, ${columns.includes('horizon_days') ? 'horizon_days' : 'null'} as horizon_days,
+            section, predictor, group_key, metric, value
+     from backtest_results where run_id = (select run_id from backtest_results order by ${order} limit 1)`,
+  );
+  if (rows.length === 0) return empty;
+  const value = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  const deciles = rows
+    .filter((r) => r.section === 'rfm_decile' && r.metric === 'retention_rate' && /^\d+$/.test(r.group_key))
+    .map((r) => ({ decile: Number(r.group_key), retention_rate: value(r.value) ?? 0 }))
+    .sort((a, b) => a.decile - b.decile);
+  const calibration = [...new Set(rows.filter((r) => r.section === 'calibration' && /^\d+$/.test(r.group_key)).map((r) => Number(r.group_key)))]
+    .sort((a, b) => a - b)
+    .map((decile) => {
+      const get = (metric: string) => value(rows.find((r) => r.section === 'calibration' && Number(r.group_key) === decile && r.metric === metric)?.value) ?? 0;
+      return { decile, predicted: get('predicted_purchases'), actual: get('actual_purchases') };
+    });
+  const predictorRows = rows.filter((r) => r.section === 'predictor');
+  const predictorMetrics = [...new Set(predictorRows.map((r) => r.metric))];
+  const predictors = [...new Set(predictorRows.map((r) => r.predictor))].map((predictor) => ({
+    predictor,
+    metrics: Object.fromEntries(predictorMetrics.map((metric) => [metric, value(predictorRows.find((r) => r.predictor === predictor && r.metric === metric)?.value)])),
+  }));
+  const overall = Object.fromEntries(rows.filter((r) => r.section === 'overall' || r.section === 'aggregate').map((r) => [r.metric, value(r.value)]));
+  return { runId: rows[0]!.run_id, cutoff: rows[0]!.cutoff, horizonDays: value(rows[0]!.horizon_days), deciles, calibration, predictors, predictorMetrics, overall, columns, rows: [] };
 }
 
 /** Equal-width bins over [lower, upper] (default: min to the 99th percentile, the rest in the last bin). */

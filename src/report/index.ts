@@ -187,6 +187,53 @@ async function buildCharts(data: ReportData): Promise<Chart[]> {
   }
   if (data.churn) charts.push(await histogramChart('chart-churn', 'Distribution of churn risk', data.churn, '.0%', '#ef4444'));
   if (data.value) charts.push(await histogramChart('chart-value', 'Distribution of predicted customer value', data.value, ',.0f', '#8b5cf6'));
+  if (data.backtest && data.backtest.deciles.length > 0) {
+    const deciles = data.backtest.deciles;
+    charts.push(
+      await renderChart({
+        id: 'chart-backtest-deciles',
+        title: `Retention within ${data.backtest.horizonDays ?? '?'} days after ${data.backtest.cutoff ?? 'the cutoff'} by RFM decile`,
+        description: `Bars for ${deciles.length} deciles of the RFM composite score (1 lowest); retention rises from ${pct(deciles[0]!.retention_rate)} in decile ${deciles[0]!.decile} to ${pct(deciles[deciles.length - 1]!.retention_rate)} in decile ${deciles[deciles.length - 1]!.decile}.`,
+        points: deciles.length,
+        spec: {
+          width: 480,
+          height: 220,
+          data: { values: deciles },
+          mark: { type: 'bar', color: '#2563eb' },
+          encoding: {
+            x: { field: 'decile', type: 'ordinal', title: 'RFM composite decile', axis: { labelAngle: 0 } },
+            y: { field: 'retention_rate', type: 'quantitative', title: 'retained', axis: { format: '.0%' } },
+          },
+        },
+      }),
+    );
+  }
+  if (data.backtest && data.backtest.calibration.length > 0) {
+    const folded = data.backtest.calibration.flatMap((row) => [
+      { decile: row.decile, kind: 'predicted', purchases: row.predicted },
+      { decile: row.decile, kind: 'actual', purchases: row.actual },
+    ]);
+    charts.push(
+      await renderChart({
+        id: 'chart-backtest-calibration',
+        title: 'Calibration: predicted and actual purchases by decile of prediction',
+        description: `Paired bars for ${data.backtest.calibration.length} deciles of predicted purchases: the model's expected purchases beside the purchases that happened after the cutoff.`,
+        points: folded.length,
+        spec: {
+          width: 480,
+          height: 220,
+          data: { values: folded },
+          mark: { type: 'bar' },
+          encoding: {
+            x: { field: 'decile', type: 'ordinal', title: 'decile of predicted purchases', axis: { labelAngle: 0 } },
+            xOffset: { field: 'kind', type: 'nominal' },
+            y: { field: 'purchases', type: 'quantitative', title: 'purchases' },
+            color: { field: 'kind', type: 'nominal', title: null, scale: { range: ['#94a3b8', '#2563eb'] } },
+          },
+        },
+      }),
+    );
+  }
   if (data.lift && data.lift.estimate) {
     const { rows, audience, estimate, lower, upper } = data.lift;
     const values = rows.map((row) => ({ audience: String(row[audience]), estimate: Number(row[estimate]), lower: Number(row[lower]), upper: Number(row[upper]) }));
@@ -200,10 +247,12 @@ async function buildCharts(data: ReportData): Promise<Chart[]> {
         spec: {
           width: 520,
           data: { values },
-          encoding: { y: { field: 'audience', type: 'nominal', title: null } },
+          height: { step: 30 },
           layer: [
-            { mark: { type: 'rule', strokeWidth: 2, color: '#64748b' }, encoding: { x: { field: 'lower', type: 'quantitative', title: estimate }, x2: { field: 'upper' } } },
-            { mark: { type: 'point', filled: true, size: 70, color: '#2563eb' }, encoding: { x: { field: 'estimate', type: 'quantitative' } } },
+            { mark: { type: 'rule', strokeWidth: 2, color: '#64748b' }, encoding: { y: { field: 'audience', type: 'nominal', title: null }, x: { field: 'lower', type: 'quantitative', title: `${estimate} (treated minus holdout)` }, x2: { field: 'upper' } } },
+            { mark: { type: 'point', filled: true, size: 80, color: '#2563eb', opacity: 1 }, encoding: { y: { field: 'audience', type: 'nominal', title: null }, x: { field: 'estimate', type: 'quantitative' } } },
+            // no lift: an interval that crosses this line is not evidence of an effect
+            { data: { values: [{ zero: 0 }] }, mark: { type: 'rule', color: '#ef4444', strokeDash: [4, 3] }, encoding: { x: { field: 'zero', type: 'quantitative' } } },
           ],
         },
       }),
@@ -270,6 +319,7 @@ export async function renderReport(data: ReportData): Promise<string> {
     sections: SECTIONS.map((section) => ({ ...section, shown: !(section.id in data.omitted) })),
     rfRows,
     bins,
+    extras: Object.fromEntries(data.segmentExtras.map((c) => [c, true])),
     moves: moves.slice(0, 12),
     movesMore: Math.max(moves.length - 12, 0),
     movedTotal: moves.reduce((a, row) => a + row.customers, 0),
@@ -278,6 +328,7 @@ export async function renderReport(data: ReportData): Promise<string> {
     validationCounts: { pass: count('pass'), warn: count('warn'), fail: count('fail'), skip: count('skip') },
     validationRun: data.validation[0] ?? null,
     backtestRows: data.backtest ? data.backtest.rows.map((row) => data.backtest!.columns.map((c) => row[c])) : [],
+    backtestPredictors: data.backtest ? data.backtest.predictors.map((p) => ({ predictor: p.predictor, values: data.backtest!.predictorMetrics.map((m) => p.metrics[m] ?? null) })) : [],
     liftRows: data.lift ? data.lift.rows.map((row) => data.lift!.columns.map((c) => row[c])) : [],
     topSegment: [...data.segments].sort((a, b) => Number(b.revenue_share) - Number(a.revenue_share))[0] ?? null,
   };

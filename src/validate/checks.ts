@@ -402,7 +402,7 @@ export async function checkAudiences({ db, asOf }: CheckContext): Promise<CheckR
      )
      select audience, count(*) as members, count(*) filter (where is_sendable) as sendable,
             count(*) filter (where is_sendable and reason is not null) as ineligible,
-            string_agg(distinct reason, ', ') filter (where is_sendable and reason is not null) as example
+            string_agg(distinct reason, ', ' order by reason) filter (where is_sendable and reason is not null) as example
      from members group by audience order by audience`,
     hasErasures ? { as_of: asOf } : undefined,
   );
