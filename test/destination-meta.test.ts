@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MetaClient, regainAccessSeconds } from '../src/destinations/meta/client.js';
+import { MetaClient, appSecretProof, regainAccessSeconds } from '../src/destinations/meta/client.js';
 import { MetaDestination, metaDestination } from '../src/destinations/meta/index.js';
 import { dataRowFor, normalizeMetaPhone } from '../src/destinations/meta/mapping.js';
 import { metaSettings } from '../src/destinations/meta/settings.js';
@@ -9,6 +9,7 @@ import { MetaServer } from './servers/meta.js';
 import { context, destinationError, op } from './support/sync-ops.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const APP_SECRET_PROOF = '45c6954c108fde1ba3520a10f4ab502a4405cc685348a5abebb7998b0c3edc1a';
 const server = new MetaServer();
 let baseUrl = '';
 const env = { META_TEST_TOKEN: server.accessToken };
@@ -35,6 +36,7 @@ beforeEach(() => {
   server.phones.clear();
   server.sessions.clear();
   server.rejectHashes.clear();
+  server.appSecret = undefined;
   server.http.requests.length = 0;
   server.http.faults.length = 0;
 });
@@ -148,6 +150,17 @@ describe('meta custom audience against the loopback Graph API', () => {
     expect(replaceRequests.map((request) => (request.body as UsersBody).session.last_batch_flag)).toEqual([false, true]);
     expect(server.emails.size).toBe(12_000);
     expect(server.emails.has(sha256('old@example.com'))).toBe(false);
+  });
+
+  it('signs every call with appsecret_proof when the app secret is configured', async () => {
+    server.appSecret = 'meta-app-secret-42';
+    // HMAC-SHA256(key = app secret, message = access token), hex: computed with python hmac.
+    expect(appSecretProof(server.accessToken, server.appSecret)).toBe(APP_SECRET_PROOF);
+    const unsigned = await destinationError(destination().send([op('add', 'c1', { email: 'ann@example.com' })], context()));
+    expect(unsigned.message).toContain('Invalid appsecret_proof');
+    const signed = metaDestination.create(metaSettings.parse({ audience_id: server.audienceId, access_token_env: 'T', app_secret_env: 'S', base_url: baseUrl }), { T: server.accessToken, S: server.appSecret });
+    expect(await signed.send([op('add', 'c1', { email: 'ann@example.com' })], context())).toEqual([{ key: 'c1', kind: 'add', status: 'ok' }]);
+    expect(server.http.requests.at(-1)!.query.get('appsecret_proof')).toBe(APP_SECRET_PROOF);
   });
 
   it('the server enforces 10,000 users per request', async () => {

@@ -4,7 +4,7 @@
  * request, sequential batch_seq per session, Graph error bodies (throttling as code 80003 with
  * X-Business-Use-Case-Usage), and invalid entries reported in invalid_entry_samples.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { INVALID_JSON, LoopbackServer, type RecordedRequest, type Reply } from './loopback.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -31,6 +31,8 @@ export class MetaServer {
   readonly sessions = new Map<number, Session>();
   /** Hashes reported back as invalid entries (the row is not added). */
   readonly rejectHashes = new Set<string>();
+  /** When set, every call must carry appsecret_proof (the app's "Require App Secret" setting). */
+  appSecret: string | undefined;
 
   constructor(
     readonly version = 'v25.0',
@@ -52,6 +54,9 @@ export class MetaServer {
     const body = request.body === INVALID_JSON ? undefined : (request.body as Record<string, unknown> | undefined);
     const token = request.headers.authorization?.replace(/^(Bearer|OAuth) /, '') ?? request.query.get('access_token') ?? body?.access_token;
     if (token !== this.accessToken) return graphError(400, 190, 'Invalid OAuth access token - Cannot parse access token');
+    if (this.appSecret !== undefined && request.query.get('appsecret_proof') !== createHmac('sha256', this.appSecret).update(token).digest('hex')) {
+      return graphError(400, 100, 'Invalid appsecret_proof provided in the API argument');
+    }
     const match = new RegExp(`^/${this.version.replace('.', '\\.')}/(\\d+)/(users|usersreplace)$`).exec(request.path);
     if (!match) return graphError(400, 100, `Unknown path components: ${request.path}`, { error_subcode: 2500 });
     if (match[1] !== this.audienceId) {

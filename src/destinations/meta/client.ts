@@ -7,11 +7,14 @@
  *   num_invalid_entries, invalid_entry_samples}: https://developers.facebook.com/docs/marketing-api/reference/custom-audience/users
  * - POST /{custom_audience_id}/usersreplace (replace every user in one session):
  *   https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/custom-audience/usersreplace
+ * - appsecret_proof = HMAC-SHA256 of the access token keyed with the app secret, hex, as a parameter:
+ *   https://developers.facebook.com/docs/graph-api/securing-requests#appsecret_proof
  * - Errors are {error: {message, type, code, error_subcode, fbtrace_id, is_transient}}; throttling is
  *   reported in the body, not by HTTP status: codes 4 (app), 17 (user), 613, 80000-80014 (Business Use
  *   Case limits, 80003 = custom_audience) and transient codes 1/2; X-Business-Use-Case-Usage carries
  *   estimated_time_to_regain_access (minutes): https://developers.facebook.com/docs/marketing-api/overview/rate-limiting
  */
+import { createHmac } from 'node:crypto';
 import { DestinationError, type DestinationContext } from '../../sync/types.js';
 import { httpFailure, isRetryableStatus, sendRequest, type HttpResponse } from '../shared/http.js';
 import { SCHEMA } from './mapping.js';
@@ -77,27 +80,37 @@ function failure(response: HttpResponse, secrets: string[]): DestinationError {
 
 export type UsersEdge = { method: 'POST' | 'DELETE'; edge: 'users' } | { method: 'POST'; edge: 'usersreplace' };
 
+export function appSecretProof(accessToken: string, appSecret: string): string {
+  return createHmac('sha256', appSecret).update(accessToken).digest('hex');
+}
+
 export class MetaClient {
+  private readonly secrets: string[];
+
   constructor(
     private readonly baseUrl: string,
     private readonly version: string,
     private readonly accessToken: string,
-  ) {}
+    private readonly appSecret?: string,
+  ) {
+    this.secrets = [accessToken, ...(appSecret === undefined ? [] : [appSecret])];
+  }
 
   async upload(audienceId: string, target: UsersEdge, data: Array<[string, string]>, session: MetaSession, ctx: DestinationContext): Promise<MetaUsersResponse> {
+    const proof = this.appSecret === undefined ? '' : `?appsecret_proof=${appSecretProof(this.accessToken, this.appSecret)}`;
     const response = await sendRequest(
       VENDOR,
       {
         method: target.method,
-        url: `${this.baseUrl}/${this.version}/${audienceId}/${target.edge}`,
+        url: `${this.baseUrl}/${this.version}/${audienceId}/${target.edge}${proof}`,
         headers: { authorization: `Bearer ${this.accessToken}` },
         json: { payload: { schema: SCHEMA, data }, session },
       },
       ctx,
-      [this.accessToken],
+      this.secrets,
     );
     const error = (response.body as { error?: MetaError } | undefined)?.error;
-    if (response.status !== 200 || error !== undefined) throw failure(response, [this.accessToken]);
+    if (response.status !== 200 || error !== undefined) throw failure(response, this.secrets);
     return (response.body ?? {}) as MetaUsersResponse;
   }
 }

@@ -106,9 +106,10 @@ export class MetaDestination implements Destination {
 export const metaDestination: DestinationFactory<MetaSettings> = {
   type: 'meta',
   settings: metaSettings,
-  secretEnv: (settings) => [settings.access_token_env],
+  secretEnv: (settings) => [settings.access_token_env, ...(settings.app_secret_env === undefined ? [] : [settings.app_secret_env])],
   create(settings, env) {
     const accessToken = requireSecret(env, settings.access_token_env, 'meta');
-    return new MetaDestination(settings, new MetaClient(settings.base_url, settings.api_version, accessToken));
+    const appSecret = settings.app_secret_env === undefined ? undefined : requireSecret(env, settings.app_secret_env, 'meta');
+    return new MetaDestination(settings, new MetaClient(settings.base_url, settings.api_version, accessToken, appSecret));
   },
 };
