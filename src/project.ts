@@ -22,6 +22,22 @@ export interface DbtProjectVars {
   retain_segments: Array<{ name: string; label?: string; is_priority?: boolean; when: unknown }>;
   retain_strategies: Array<Record<string, unknown> & { segment: string }>;
   retain_validation: Record<string, unknown>;
+  retain_predictions: PredictionSettings;
+}
+
+/** Predictions settings (retain_predictions in dbt_project.yml, merged with retain.yml's predictions:). */
+export interface PredictionSettings {
+  enabled: boolean;
+  time_unit: 'days' | 'weeks';
+  horizon_days: number;
+  clv_periods: number;
+  period_days: number;
+  discount_rate: number;
+  min_customers: number;
+  save_rate: number;
+  cost_per_customer: number;
+  budget: number | null;
+  max_series_terms: number;
 }
 
 let cachedVars: DbtProjectVars | undefined;

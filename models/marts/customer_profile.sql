@@ -16,6 +16,10 @@ attributes as (
     select * from {{ ref('stg_retain__customers') }}
 ),
 
+predictions as (
+    select * from {{ ref('int_customers_predicted') }}
+),
+
 final as (
     select
         customers.customer_id,
@@ -45,6 +49,15 @@ final as (
         customers.m_score,
         customers.rfm_composite,
         customers.rfm_cell,
+        predictions.p_alive,
+        predictions.expected_purchases,
+        predictions.churn_risk,
+        predictions.expected_order_value,
+        predictions.expected_revenue,
+        predictions.predicted_clv,
+        predictions.clv_if_retained,
+        predictions.retention_upside,
+        predictions.expected_next_purchase_date,
         customers.segment,
         segments.segment_label,
         segments.segment_order,
@@ -62,6 +75,8 @@ final as (
         on customers.segment = segments.segment
     left join attributes
         on customers.customer_id = attributes.customer_id
+    left join predictions
+        on customers.customer_id = predictions.customer_id
 )
 
 select * from final

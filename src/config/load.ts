@@ -3,7 +3,7 @@ import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { dbtProjectVars } from '../project.js';
+import { dbtProjectVars, type PredictionSettings } from '../project.js';
 import { parseRule, RuleSyntaxError, type RuleNode } from './rules.js';
 import { configSchema, type RetainConfig, type SourceName, type TargetConfig } from './schema.js';
 
@@ -221,6 +221,11 @@ function titleCase(name: string): string {
 }
 
 /** The --vars passed to dbt: everything the models need, from the config and the run's options. */
+/** The predictions settings of a run: dbt_project.yml's defaults with retain.yml's predictions: over them. */
+export function predictionSettings(resolved: ResolvedConfig): PredictionSettings {
+  return { ...dbtProjectVars().retain_predictions, ...(resolved.config.predictions ?? {}) } as PredictionSettings;
+}
+
 export function dbtVars(resolved: ResolvedConfig, asOf: string): Record<string, unknown> {
   const { config } = resolved;
   const defaults = dbtProjectVars();
@@ -233,5 +238,6 @@ export function dbtVars(resolved: ResolvedConfig, asOf: string): Record<string, 
     retain_rfm: { ...defaults.retain_rfm, ...(config.rfm ?? {}) },
     retain_segments: resolved.segments,
     retain_strategies: resolved.strategies,
+    retain_predictions: predictionSettings(resolved),
   };
 }

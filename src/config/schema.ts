@@ -86,6 +86,21 @@ const shareBounds = z
   .strictObject({ min: z.number().min(0).max(1).optional(), max: z.number().min(0).max(1).optional() })
   .refine((b) => (b.min ?? 0) <= (b.max ?? 1), 'min must not exceed max');
 
+/** Predicted value and churn; defaults in dbt_project.yml (retain_predictions). */
+export const predictionsSchema = z.strictObject({
+  enabled: z.boolean().optional().describe('Fit BG/NBD and Gamma-Gamma and score every buyer (default true)'),
+  time_unit: z.enum(['days', 'weeks']).optional().describe("The models' time unit"),
+  horizon_days: z.int().min(1).max(3650).optional().describe('Expected purchases, revenue and churn risk look this many days ahead'),
+  clv_periods: z.int().min(1).max(120).optional().describe('CLV horizon in periods'),
+  period_days: z.number().positive().max(366).optional().describe('Length of a CLV period in days'),
+  discount_rate: z.number().min(0).max(1).optional().describe('Discount rate per CLV period'),
+  min_customers: z.int().min(1).optional().describe('Fewer buyers than this: no fit, RFM-only scoring'),
+  save_rate: z.number().min(0).max(1).optional().describe('Share of the value at risk a retention action saves'),
+  cost_per_customer: z.number().min(0).optional().describe('Cost of a retention action per customer, for the budget allocation'),
+  budget: z.number().min(0).nullable().optional().describe('Total retention budget to allocate across segments'),
+  max_series_terms: z.int().min(8).max(100000).optional(),
+});
+
 /** Checks run by `retain validate`; defaults in dbt_project.yml (retain_validation). */
 export const validationSchema = z.strictObject({
   segment_shares: z
@@ -133,6 +148,7 @@ export const configSchema = z
     rfm: rfmSchema.optional(),
     segments: z.array(segmentSchema).min(1).optional().describe('Ordered segment rules; replaces the defaults'),
     strategies: z.record(segmentName, strategySchema.partial()).optional().describe('Per segment; merged over the defaults'),
+    predictions: predictionsSchema.optional().describe('Predicted value and churn; merged over the defaults'),
     validation: validationSchema.optional().describe('Checks of each run (retain validate); merged over the defaults'),
   })
   .superRefine((config, ctx) => {

@@ -1,10 +1,11 @@
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { dbtVars, type ResolvedConfig } from '../config/load.js';
+import { dbtVars, predictionSettings, type ResolvedConfig } from '../config/load.js';
 import { DbtError, RetainError } from '../errors.js';
-import { runDbt, summarizeFailures, writeDuckDbProfile, type DbtNodeEvent, type DbtNodeResult } from '../dbt/runner.js';
+import { runDbt, summarizeFailures, writeDuckDbProfile, type DbtNodeEvent, type DbtNodeResult, type DbtRunResult } from '../dbt/runner.js';
 import { validateWarehouse, type ValidationRun } from '../validate/index.js';
 import { acquireLock } from './lock.js';
+import { disabledFit, fitFromWarehouse, PREDICTION_INPUT_MODELS, type ClvFitVar, type PredictionOutcome } from './predict.js';
 import { readSegmentSummary, type SegmentSummaryRow } from './segments.js';
 
 export interface RunOptions {
@@ -26,6 +27,8 @@ export interface RunResult {
   segmentSummary: SegmentSummaryRow[];
   /** the checks run on the swapped-in results (trust, issue 6); absent with validate: false */
   validation?: ValidationRun;
+  /** the BG/NBD and Gamma-Gamma fit of this run (issue 4) */
+  predictions: { warnings: string[]; groups: { bgnbd: number; gamma_gamma: number } | null; fit_seconds: number; fit: ClvFitVar };
 }
 
 export function todayUtc(): string {
@@ -57,19 +60,22 @@ export async function runPipeline(resolved: ResolvedConfig, options: RunOptions 
     }
     const profilesDir = join(resolved.stateDir, 'profiles');
     writeDuckDbProfile(profilesDir, buildPath, { threads: resolved.target.threads, memoryLimit: resolved.target.memory_limit });
-    const args = ['build', '--exclude-resource-type', 'unit_test'];
-    if (options.select?.length) args.push('--select', ...options.select);
-    if (options.exclude?.length) args.push('--exclude', ...options.exclude);
-    if (options.fullRefresh) args.push('--full-refresh');
-    const result = await runDbt({
-      args,
-      profilesDir,
-      targetPath: join(resolved.stateDir, 'target'),
-      logPath: join(resolved.stateDir, 'logs'),
-      vars: dbtVars(resolved, asOf),
-      onEvent: options.onEvent,
-    });
-    if (result.exitCode !== 0) {
+    const vars = dbtVars(resolved, asOf);
+    const build = (selection: { select?: string[]; exclude?: string[] }, extraVars: Record<string, unknown>, command: 'build' | 'run' | 'test' = 'build') => {
+      const args = [command, ...(command === 'run' ? [] : ['--exclude-resource-type', 'unit_test'])];
+      if (selection.select?.length) args.push('--select', ...selection.select);
+      if (selection.exclude?.length) args.push('--exclude', ...selection.exclude);
+      if (options.fullRefresh && command !== 'test') args.push('--full-refresh');
+      return runDbt({
+        args,
+        profilesDir,
+        targetPath: join(resolved.stateDir, 'target'),
+        logPath: join(resolved.stateDir, 'logs'),
+        vars: { ...vars, ...extraVars },
+        onEvent: options.onEvent,
+      });
+    };
+    const failRun = (result: DbtRunResult): never => {
       rmSync(failedDir, { recursive: true, force: true });
       renameSync(buildDir, failedDir);
       const { failed, lines } = summarizeFailures(result);
@@ -81,20 +87,51 @@ export async function runPipeline(resolved: ResolvedConfig, options: RunOptions 
       const hint = `the failed build is kept in ${join(failedDir, basename(warehousePath))}; dbt's full log is ${join(resolved.stateDir, 'logs', 'dbt.log')}`;
       if (onlyChecks) throw new RetainError('validation', message, hint, lines);
       throw new DbtError(message, hint, lines);
+    };
+
+    // --- predictions (issue 4): phase 1 builds the grouped statistics, TypeScript fits BG/NBD and
+    // Gamma-Gamma on them, phase 2 builds the rest with the parameters as the var retain_clv_fit.
+    const settings = predictionSettings(resolved);
+    const results: DbtNodeResult[] = [];
+    let seconds = 0;
+    let predictions: PredictionOutcome | undefined;
+    let clvFit: ClvFitVar = disabledFit();
+    let phaseTwo: { select?: string[]; exclude?: string[] } = { select: options.select, exclude: options.exclude };
+    // Phase 1 runs those models only; their tests (including tests that also read later models)
+    // run in phase 3, once everything exists. Nothing is swapped in unless all three pass.
+    const inputs = PREDICTION_INPUT_MODELS.map((model) => '+' + model);
+    if (settings.enabled) {
+      const first = await build({ select: inputs, exclude: options.exclude }, { retain_clv_fit: null }, 'run');
+      results.push(...first.results);
+      seconds += first.seconds;
+      if (first.exitCode !== 0) failRun(first);
+      predictions = await fitFromWarehouse(buildPath, settings);
+      clvFit = predictions.fit;
+      phaseTwo = { select: options.select, exclude: [...(options.exclude ?? []), ...inputs] };
+    }
+    const result = await build(phaseTwo, { retain_clv_fit: clvFit });
+    results.push(...result.results);
+    seconds += result.seconds;
+    if (result.exitCode !== 0) failRun(result);
+    if (settings.enabled) {
+      const third = await build({ select: inputs, exclude: options.exclude }, { retain_clv_fit: clvFit }, 'test');
+      results.push(...third.results);
+      seconds += third.seconds;
+      if (third.exitCode !== 0) failRun(third);
     }
     renameSync(buildPath, warehousePath);
     if (existsSync(buildPath + '.wal')) renameSync(buildPath + '.wal', warehousePath + '.wal');
     else rmSync(warehousePath + '.wal', { force: true });
     rmSync(buildDir, { recursive: true, force: true });
     rmSync(failedDir, { recursive: true, force: true });
-    const counts = countNodes(result.results);
+    const counts = countNodes(results);
     const segmentSummary = await readSegmentSummary(warehousePath).catch(() => []);
 
     // --- trust (issue 6): distribution, drift and freshness checks of the swapped-in results, ---
     // appended to validation_results while this run still holds the lock (dbt has released the file)
     const validation = options.validate === false ? undefined : await validateWarehouse(resolved, { asOf, lockHeld: true });
 
-    return { warehousePath, asOf, target: resolved.targetName, seconds: result.seconds, nodes: counts, segmentSummary, validation };
+    return { warehousePath, asOf, target: resolved.targetName, seconds, nodes: counts, segmentSummary, validation, predictions: predictions ? { warnings: predictions.warnings, groups: predictions.groups, fit_seconds: predictions.fitSeconds, fit: predictions.fit } : { warnings: ['predictions are disabled (predictions.enabled: false)'], groups: null, fit_seconds: 0, fit: clvFit } };
   } finally {
     release();
   }

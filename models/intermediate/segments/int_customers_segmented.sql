@@ -1,11 +1,30 @@
 {#-
   Each scored customer's segment: the first configured segment (var retain_segments, in order)
-  whose rule matches. The rules are checked and rendered by macros/segments.
+  whose rule matches. The rules are checked and rendered by macros/segments. Rules may use the
+  RFM columns and the predictions (null when no model was fitted: a rule on them is then false).
 -#}
 with
 
-customers as (
+scored as (
     select * from {{ ref('int_customers_scored') }}
+),
+
+predictions as (
+    select * from {{ ref('int_customers_predicted') }}
+),
+
+customers as (
+    select
+        scored.*,
+        predictions.p_alive,
+        predictions.churn_risk,
+        predictions.expected_purchases,
+        predictions.expected_revenue,
+        predictions.predicted_clv,
+        predictions.retention_upside
+    from scored
+    left join predictions
+        on scored.customer_id = predictions.customer_id
 ),
 
 final as (

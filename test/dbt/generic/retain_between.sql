@@ -1,0 +1,10 @@
+{#- Rows whose column is outside [min_value, max_value] (nulls pass). -#}
+{% test retain_between(model, column_name, min_value, max_value) %}
+
+select *
+from {{ model }}
+where
+    {{ column_name }} < {{ min_value }}
+    or {{ column_name }} > {{ max_value }}
+
+{% endtest %}
