@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../src/project.js';
+import { backtestCommand } from './backtest.js';
 import { dbtCommand } from './dbt.js';
 import { demoCommand } from './demo.js';
 import { generateCommand } from './generate.js';
@@ -17,7 +18,7 @@ const program = new Command('retain')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const command of [demoCommand, generateCommand, initCommand, runCommand, segmentsCommand, validateCommand, reportCommand, dbtCommand, schemaCommand]) {
+for (const command of [demoCommand, generateCommand, initCommand, runCommand, segmentsCommand, backtestCommand, validateCommand, reportCommand, dbtCommand, schemaCommand]) {
   command.exitOverride();
   program.addCommand(command);
 }

@@ -20,6 +20,16 @@ export const runOptionsSchema = commonOptions.extend({
   fullRefresh: z.boolean().default(false),
 });
 
+export const backtestOptionsSchema = commonOptions.extend({
+  cutoff: isoDate,
+  horizon: z
+    .string()
+    .regex(/^\d+[dw]$/, 'a span like 90d (days) or 13w (weeks)')
+    .transform((span) => Number(span.slice(0, -1)) * (span.endsWith('w') ? 7 : 1))
+    .refine((days) => days >= 1 && days <= 3650, 'between 1 day and 10 years'),
+  out: z.string().optional(),
+});
+
 export const validateOptionsSchema = commonOptions.extend({ asOf: isoDate.optional() });
 
 export const reportOptionsSchema = commonOptions.extend({ out: z.string().default('report.html') });

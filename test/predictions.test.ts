@@ -144,6 +144,55 @@ describe('predictions on generated data', () => {
   });
 });
 
+describe('retain backtest on generated data', () => {
+  it('scores as of the cutoff in its own files, measures the 90 days after, stores the results and leaves the results alone', async () => {
+    const dir = tempDir('retain-backtest-');
+    const gen = retain(['generate', '--customers', '2000', '--seed', '3', '--as-of', '2026-06-30', '--out', 'g', '--json'], { cwd: dir });
+    expect(gen.code, gen.stderr).toBe(0);
+    const config = join(dir, 'g', 'retain.yml');
+    const bt = retain(['backtest', '-c', config, '--cutoff', '2026-03-31', '--horizon', '13w', '--out', join(dir, 'bt.json'), '--json'], { cwd: dir });
+    expect(bt.code, bt.stderr).toBe(0);
+    const out = bt.json<{
+      cutoff: string; horizon_days: number; outcome_date: string; customers: number; retention_rate: number; run_id: string; stored_rows: number;
+      segments: Array<{ customers: number; retention_rate: number }>; rfm_deciles: Array<{ customers: number }>;
+      predictors: Array<{ predictor: string; churn_auc: number | null; value_spearman: number | null }>; verdict: { churn: string };
+      calibration: Array<{ customers: number; predicted_purchases: number; actual_purchases: number }>;
+    }>();
+    expect(out.horizon_days).toBe(91);
+    expect(out.outcome_date).toBe('2026-06-30');
+    expect(JSON.parse(readFileSync(join(dir, 'bt.json'), 'utf8')).run_id).toBe(out.run_id);
+    expect(out.segments.reduce((s, x) => s + x.customers, 0)).toBe(out.customers);
+    expect(out.rfm_deciles.reduce((s, x) => s + x.customers, 0)).toBe(out.customers);
+    expect(out.calibration).toHaveLength(10);
+    const retained = out.segments.reduce((s, x) => s + x.customers * x.retention_rate, 0);
+    expect(retained / out.customers).toBeCloseTo(out.retention_rate, 9);
+    expect(out.predictors.map((p) => p.predictor)).toEqual(['model', 'recency', 'rfm_composite']);
+    for (const p of out.predictors) expect(p.churn_auc!).toBeGreaterThan(0.5);
+    expect(out.verdict.churn).toMatch(/the model (does NOT )?beat/);
+
+    const cutoffDb = await openDuckDb(join(dir, 'g', '.retain-backtest', '2026-03-31', 'cutoff', 'retain.duckdb'), { readOnly: true });
+    try {
+      const [row] = await cutoffDb.all<{ n: number; as_of: string }>('select count(*) as n, max(as_of_date) as as_of from customer_profile');
+      expect(row).toEqual({ n: out.customers, as_of: '2026-03-31' });
+    } finally {
+      cutoffDb.close();
+    }
+    const main = await openDuckDb(join(dir, 'g', 'retain.duckdb'), { readOnly: true });
+    try {
+      const tables = await main.all<{ table_name: string }>('select table_name from information_schema.tables order by 1');
+      // only the results table: the backtest never built into the user's warehouse
+      expect(tables.map((t) => t.table_name)).toEqual(['backtest_results']);
+      const [stored] = await main.all<{ n: number; auc: number }>(
+        `select count(*) as n, max(case when predictor = 'model' and metric = 'churn_auc' then value end) as auc from backtest_results where run_id = '${out.run_id}'`,
+      );
+      expect(stored!.n).toBe(out.stored_rows);
+      expect(stored!.auc).toBeCloseTo(out.predictors[0]!.churn_auc!, 12);
+    } finally {
+      main.close();
+    }
+  });
+});
+
 describe('degenerate data', () => {
   it('warns, keeps predictions null and still builds everything on a 10-customer shop', async () => {
     const dir = tempDir('retain-predictions-small-');

@@ -39,7 +39,7 @@ export interface PredictionOutcome {
 
 /** Warnings end up in a SQL string literal: keep them to plain printable text. */
 function clean(text: string | null): string | null {
-  return text === null ? null : text.replace(/[\\\u0000-\u001f]/g, ' ');
+  return text === null ? null : [...text].map((c) => (c === '\\' || c.charCodeAt(0) < 32 ? ' ' : c)).join('');
 }
 
 function bgnbdVar(fit: BgNbdFit): ModelFitVar {

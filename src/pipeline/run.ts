@@ -65,6 +65,9 @@ export async function runPipeline(resolved: ResolvedConfig, options: RunOptions 
       const args = [command, ...(command === 'run' ? [] : ['--exclude-resource-type', 'unit_test'])];
       if (selection.select?.length) args.push('--select', ...selection.select);
       if (selection.exclude?.length) args.push('--exclude', ...selection.exclude);
+      // a partial build runs only the tests whose inputs it all builds (a test that also reads an
+      // unselected model would fail on a fresh file)
+      if (options.select?.length && command === 'build') args.push('--indirect-selection', 'cautious');
       if (options.fullRefresh && command !== 'test') args.push('--full-refresh');
       return runDbt({
         args,
