@@ -104,3 +104,48 @@ const ggSeconds = (performance.now() - start) / 1000;
 console.log(`Gamma-Gamma: ${ggRows.length.toLocaleString('en-US')} groups (${gg.customers.toLocaleString('en-US')} repeat customers), ${ggSeconds.toFixed(2)} s, ok=${gg.ok}, iterations=${gg.iterations}, likelihood passes=${gg.evaluations}`);
 console.log(`  fitted ${gg.params ? fmt(gg.params) : '-'}; true ${fmt(truthGg)}; pearson(x, m_x)=${gg.independence.pearson?.toFixed(3)}`);
 console.log(`total fit time ${(bgSeconds + ggSeconds).toFixed(2)} s (target < 5 s)`);
+
+// ---- The same fits with lifetimes (Python), on the same grouped rows with the same weights, in a
+// throwaway virtual environment under the OS temp folder (created and filled by this script; never
+// part of the project). RETAIN_BENCH_NO_LIFETIMES=1 skips it.
+if (process.env.RETAIN_BENCH_NO_LIFETIMES !== '1') {
+  const { execFileSync, spawnSync } = await import('node:child_process');
+  const { existsSync, mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const venv = join(tmpdir(), 'retain-bench-lifetimes');
+  const python = join(venv, 'bin', 'python');
+  if (!existsSync(python)) {
+    console.log(`installing lifetimes into ${venv} (benchmark only)...`);
+    execFileSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' });
+    execFileSync(python, ['-m', 'pip', 'install', '--quiet', 'lifetimes'], { stdio: 'inherit' });
+  }
+  const work = mkdtempSync(join(tmpdir(), 'retain-bench-clv-'));
+  writeFileSync(join(work, 'bg.csv'), 'x,tx,T,n\n' + bgRows.map((r) => `${r.x},${r.tx},${r.T},${r.n}`).join('\n') + '\n');
+  writeFileSync(join(work, 'gg.csv'), 'x,mx,n\n' + ggRows.map((r) => `${r.x},${r.mx},${r.n}`).join('\n') + '\n');
+  const script = `
+import json, sys, time, warnings
+warnings.filterwarnings('ignore')
+import pandas as pd
+from lifetimes import BetaGeoFitter, GammaGammaFitter
+bg = pd.read_csv(sys.argv[1] + '/bg.csv'); gg = pd.read_csv(sys.argv[1] + '/gg.csv')
+t = time.perf_counter()
+bgf = BetaGeoFitter(penalizer_coef=0.0).fit(bg['x'], bg['tx'], bg['T'], weights=bg['n'])
+bg_seconds = time.perf_counter() - t
+t = time.perf_counter()
+ggf = GammaGammaFitter(penalizer_coef=0.0).fit(gg['x'], gg['mx'], weights=gg['n'])
+gg_seconds = time.perf_counter() - t
+print(json.dumps({'bg_seconds': bg_seconds, 'gg_seconds': gg_seconds,
+  'bg': {k: float(v) for k, v in bgf.params_.items()}, 'gg': {k: float(v) for k, v in ggf.params_.items()}}))
+`;
+  const result = spawnSync(python, ['-c', script, work], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  if (result.status !== 0) {
+    console.log(`lifetimes failed: ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  } else {
+    const lt = JSON.parse(result.stdout.trim().split('\n').pop());
+    const ltTotal = lt.bg_seconds + lt.gg_seconds;
+    console.log(`lifetimes ${'BetaGeoFitter'}: ${lt.bg_seconds.toFixed(2)} s, ${fmt({ r: lt.bg.r, alpha: lt.bg.alpha, a: lt.bg.a, b: lt.bg.b })}`);
+    console.log(`lifetimes GammaGammaFitter: ${lt.gg_seconds.toFixed(2)} s, ${fmt({ p: lt.gg.p, q: lt.gg.q, gamma: lt.gg.v })}`);
+    console.log(`lifetimes total ${ltTotal.toFixed(2)} s; retain is ${(ltTotal / (bgSeconds + ggSeconds)).toFixed(1)}x faster on the same grouped rows`);
+  }
+}

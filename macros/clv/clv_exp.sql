@@ -7,7 +7,8 @@
     exp(least(greatest({{ expression }}, -700), 700))
 {%- endmacro %}
 
-{#- The ratio of consecutive terms of the 2F1 series at index k + j (columns of int_clv_expected_repeat). -#}
+{#- Ratio of consecutive terms of the 2F1 series at k + j (columns of int_clv_expected_repeat). -#}
 {% macro clv_series_factor(j) -%}
-    (hyp_a + k + {{ j }}) * (hyp_b + k + {{ j }}) / ((hyp_c + k + {{ j }}) * (k + {{ j + 1 }})) * hyp_z
+    (hyp_a + k + {{ j }}) * (hyp_b + k + {{ j }})
+    / ((hyp_c + k + {{ j }}) * (k + {{ j + 1 }})) * hyp_z
 {%- endmacro %}

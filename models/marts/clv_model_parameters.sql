@@ -60,7 +60,8 @@ final as (
         customers,
         is_converged,
         warning,
-        {{ retain_string_literal(settings.time_unit, 'retain_predictions.time_unit') }} as time_unit,
+        {{ retain_string_literal(settings.time_unit, 'retain_predictions.time_unit') }}
+            as time_unit,
         {{ retain_as_of() }} as as_of_date
     from parameters
 )

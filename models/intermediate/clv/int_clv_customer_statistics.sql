@@ -51,10 +51,14 @@ final as (
         frequency_x,
         first_purchase_date,
         last_purchase_date,
-        cast({{ dbt.datediff('first_purchase_date', 'last_purchase_date', 'day') }}
-            as {{ retain_type_double() }}) / {{ settings.unit_days }} as recency_tx,
-        cast({{ dbt.datediff('first_purchase_date', retain_as_of(), 'day') }}
-            as {{ retain_type_double() }}) / {{ settings.unit_days }} as age_t,
+        cast(
+            {{ dbt.datediff('first_purchase_date', 'last_purchase_date', 'day') }}
+            as {{ retain_type_double() }}
+        ) / {{ settings.unit_days }} as recency_tx,
+        cast(
+            {{ dbt.datediff('first_purchase_date', retain_as_of(), 'day') }}
+            as {{ retain_type_double() }}
+        ) / {{ settings.unit_days }} as age_t,
         case
             when frequency_x > 0 then repeat_value / frequency_x
         end as monetary_mx

@@ -4,10 +4,11 @@
   not fitted: predictions disabled or degenerate data; the run warns and segments use RFM only):
 
   - p_alive = 1 / (1 + [x > 0] * a/(b+x-1) * ((alpha+T)/(alpha+t_x))^(r+x))
-  - expected_purchases: repeat purchase days expected in the next horizon_days = p_alive * E[Y|alive]
+  - expected_purchases: repeat purchase days expected in the next horizon_days,
+    p_alive * E[Y | alive]
   - churn_risk: the probability of no purchase in the next horizon_days,
-    1 - p_alive * (1 - ((alpha+T)/(alpha+T+h))^(r+x)) (an alive customer's rate has the posterior
-    Gamma(r+x, alpha+T), and the chance of no purchase in h is its Laplace transform at h)
+    1 - p_alive * (1 - ((alpha+T)/(alpha+T+h))^(r+x)) (an alive customer's rate has the
+    posterior Gamma(r+x, alpha+T); the chance of no purchase in h is its Laplace transform at h)
   - expected_order_value: Gamma-Gamma E[M | x, m_x] = p(gamma + x m_x)/(p x + q - 1); the
     population mean p gamma/(q-1) for one-time buyers
   - expected_revenue: expected_purchases * expected_order_value
@@ -55,9 +56,9 @@ final as (
 )
 
 {%- else %}
-    {%- set r = clv_literal(bg.r) -%}
-    {%- set alpha = clv_literal(bg.alpha) -%}
-    {%- set horizon = clv_literal(settings.horizon_days / settings.unit_days) %}
+{%- set r = clv_literal(bg.r) -%}
+{%- set alpha = clv_literal(bg.alpha) -%}
+{%- set horizon = clv_literal(settings.horizon_days / settings.unit_days) %}
 
 by_pair as (
     select
@@ -111,13 +112,16 @@ alive as (
         {%- if gg is none %}
         cast(null as {{ retain_type_double() }}) as expected_order_value
         {%- else %}
+        {%- set p = clv_literal(gg.p) -%}
+        {%- set q = clv_literal(gg.q) -%}
+        {%- set gamma = clv_literal(gg.gamma) %}
         case
             when frequency_x > 0
-                then {{ clv_literal(gg.p) }} * ({{ clv_literal(gg.gamma) }} + frequency_x * monetary_mx)
-                / ({{ clv_literal(gg.p) }} * frequency_x + {{ clv_literal(gg.q) }} - 1)
-            when {{ clv_literal(gg.q) }} > 1
-                then {{ clv_literal(gg.p) }} * {{ clv_literal(gg.gamma) }}
-                / ({{ clv_literal(gg.q) }} - 1)
+                then
+                    {{ p }} * ({{ gamma }} + frequency_x * monetary_mx)
+                    / ({{ p }} * frequency_x + {{ q }} - 1)
+            when {{ q }} > 1
+                then {{ p }} * {{ gamma }} / ({{ q }} - 1)
         end as expected_order_value
         {%- endif %}
     from odds
@@ -132,18 +136,18 @@ scored as (
         monetary_mx,
         p_alive,
         p_alive * horizon_if_alive as expected_purchases,
-        1 - p_alive * (
-            1 - {{ clv_exp(
-                '(' ~ r ~ ' + frequency_x) * ln((' ~ alpha ~ ' + age_t) / (' ~ alpha ~ ' + age_t + ' ~ horizon ~ '))'
-            ) }}
-        ) as churn_risk,
+        {%- set quiet_log = '(' ~ r ~ ' + frequency_x) * ln((' ~ alpha ~ ' + age_t) / ('
+            ~ alpha ~ ' + age_t + ' ~ horizon ~ '))' %}
+        1 - p_alive * (1 - {{ clv_exp(quiet_log) }}) as churn_risk,
         expected_order_value,
         p_alive * horizon_if_alive * expected_order_value as expected_revenue,
         p_alive * discounted_if_alive * expected_order_value as predicted_clv,
         discounted_if_alive * expected_order_value as clv_if_retained,
         case
             when {{ r }} + frequency_x > 1
-                then ({{ alpha }} + age_t) / ({{ r }} + frequency_x - 1) * {{ settings.unit_days }}
+                then
+                    ({{ alpha }} + age_t) / ({{ r }} + frequency_x - 1)
+                    * {{ settings.unit_days }}
         end as expected_days_to_next_purchase,
         is_converged as is_prediction_converged
     from alive
@@ -163,12 +167,15 @@ final as (
         expected_revenue,
         predicted_clv,
         clv_if_retained,
-        {{ clv_literal(settings.save_rate) }} * churn_risk * clv_if_retained as retention_upside,
+        {{ clv_literal(settings.save_rate) }} * churn_risk * clv_if_retained
+            as retention_upside,
         expected_days_to_next_purchase,
         case
             when expected_days_to_next_purchase < 36500
                 then cast({{ dbt.dateadd(
-                    'day', 'cast(ceiling(expected_days_to_next_purchase) as integer)', retain_as_of()
+                    'day',
+                    'cast(ceiling(expected_days_to_next_purchase) as integer)',
+                    retain_as_of()
                 ) }} as date)
         end as expected_next_purchase_date,
         is_prediction_converged
