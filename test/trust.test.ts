@@ -242,7 +242,8 @@ describe('retain report in a real browser', () => {
         };
       }),
     );
-    expect(charts.map((c) => c.id)).toEqual(['chart-segments', 'chart-rf-grid', 'chart-movement']);
+    // the run fitted predictions, so the churn-risk and predicted-value distributions are drawn too
+    expect(charts.map((c) => c.id)).toEqual(['chart-segments', 'chart-rf-grid', 'chart-movement', 'chart-churn', 'chart-value']);
     expect(charts.map((c) => ({ id: c.id, points: c.points }))).toEqual(reportJson.charts.map((c) => ({ id: c.id, points: c.points })));
     const db = await openDuckDb(warehouse, { readOnly: true });
     try {
@@ -250,7 +251,8 @@ describe('retain report in a real browser', () => {
       const [cells] = await db.all<{ n: number }>('select count(distinct (r_score, f_score)) as n from customer_profile');
       const [pairs] = await db.all<{ n: number }>("select count(distinct (coalesce(previous_segment, '(new)'), segment)) as n from customer_segments where as_of_date = date '2026-10-31'");
       // two bars (customers, revenue) per segment; one cell per non-empty R x F pair; one per from-to pair
-      expect(charts.map((c) => c.marks)).toEqual([2 * segments!.n, cells!.n, pairs!.n]);
+      expect(charts.slice(0, 3).map((c) => c.marks)).toEqual([2 * segments!.n, cells!.n, pairs!.n]);
+      for (const chart of charts.slice(3)) expect(chart.marks, chart.id!).toBe(chart.points);
     } finally {
       db.close();
     }
