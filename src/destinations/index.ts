@@ -2,6 +2,7 @@
  * The destination registry: `type` in retain.yml -> factory. One line per destination.
  */
 import type { DestinationFactory } from '../sync/types.js';
+import { fileDestination } from './file/index.js';
 import { googleAdsDestination } from './google_ads/index.js';
 import { iterableDestination } from './iterable/index.js';
 import { mailchimpDestination } from './mailchimp/index.js';
@@ -9,6 +10,7 @@ import { metaDestination } from './meta/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each factory has its own settings type
 export const destinationFactories: Record<string, DestinationFactory<any>> = {
+  file: fileDestination,
   google_ads: googleAdsDestination,
   iterable: iterableDestination,
   mailchimp: mailchimpDestination,
