@@ -20,6 +20,35 @@ predictions as (
     select * from {{ ref('int_customers_predicted') }}
 ),
 
+-- behavioural layers: models/intermediate/lifecycle, engagement, creator, location, affinity, flags
+lifecycle as (
+    select * from {{ ref('int_customers_lifecycle') }}
+),
+
+engagement as (
+    select * from {{ ref('int_customers_engaged') }}
+),
+
+creator as (
+    select * from {{ ref('int_customers_creator_attributed') }}
+),
+
+location as (
+    select * from {{ ref('int_customers_located') }}
+),
+
+affinity as (
+    select * from {{ ref('int_customers_affinity') }}
+),
+
+flags as (
+    select * from {{ ref('int_customers_flagged') }}
+),
+
+refined as (
+    select * from {{ ref('int_customers_strategy_refined') }}
+),
+
 final as (
     select
         customers.customer_id,
@@ -69,7 +98,64 @@ final as (
         segments.incentive_type,
         segments.max_incentive_depth_pct,
         segments.human_outreach,
-        segments.suppress_paid
+        segments.suppress_paid,
+        -- lifecycle
+        lifecycle.lifecycle_stage,
+        lifecycle.expected_gap_days,
+        lifecycle.is_gap_from_population,
+        lifecycle.cycles_since_last_purchase,
+        -- engagement
+        engagement.email_open_rate_30d,
+        engagement.email_click_rate_30d,
+        engagement.email_open_rate_90d,
+        engagement.email_click_rate_90d,
+        engagement.site_visits_90d,
+        engagement.app_sessions_90d,
+        engagement.days_since_site_visit,
+        engagement.days_since_app_session,
+        engagement.days_since_engagement,
+        coalesce(engagement.engagement_trend, 'none') as engagement_trend,
+        engagement.most_responsive_channel,
+        engagement.preferred_send_hour,
+        engagement.preferred_send_weekday,
+        coalesce(engagement.is_fatigued, false) as is_fatigued,
+        -- creator
+        creator.is_creator_acquired,
+        creator.acquiring_creator_id as acquired_by_creator_id,
+        creator.acquiring_creator_platform,
+        creator.last_creator_engagement_date,
+        creator.last_engaged_creator_id,
+        creator.days_since_creator_engagement,
+        -- location
+        location.nearest_store_id,
+        location.distance_to_nearest_store_km,
+        location.store_visits_90d,
+        location.days_since_store_visit,
+        location.is_moved_away,
+        -- affinity
+        affinity.top_category,
+        affinity.top_category_recent,
+        coalesce(affinity.category_breadth, 0) as category_breadth,
+        coalesce(affinity.has_affinity_shift, false) as has_affinity_shift,
+        -- flags
+        flags.return_rate,
+        flags.discounted_share,
+        flags.is_high_return_rate,
+        flags.is_single_channel,
+        flags.is_discount_dependent,
+        -- the strategy refined by the profile (int_customers_strategy_refined)
+        refined.profile_objective,
+        refined.profile_objective_reason,
+        refined.profile_channel,
+        refined.profile_channel_reason,
+        refined.profile_send_hour,
+        refined.profile_send_hour_reason,
+        refined.profile_cadence,
+        refined.profile_cadence_reason,
+        refined.profile_max_messages_per_week,
+        refined.profile_max_messages_per_week_reason,
+        refined.profile_incentive,
+        refined.profile_incentive_reason
     from customers
     left join segments
         on customers.segment = segments.segment
@@ -77,6 +163,20 @@ final as (
         on customers.customer_id = attributes.customer_id
     left join predictions
         on customers.customer_id = predictions.customer_id
+    left join lifecycle
+        on customers.customer_id = lifecycle.customer_id
+    left join engagement
+        on customers.customer_id = engagement.customer_id
+    left join creator
+        on customers.customer_id = creator.customer_id
+    left join location
+        on customers.customer_id = location.customer_id
+    left join affinity
+        on customers.customer_id = affinity.customer_id
+    left join flags
+        on customers.customer_id = flags.customer_id
+    left join refined
+        on customers.customer_id = refined.customer_id
 )
 
 select * from final

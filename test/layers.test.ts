@@ -1,0 +1,194 @@
+/**
+ * Behavioural layers end to end: `retain generate` (small) then `retain run` through real dbt, and
+ * checks of customer_profile against independent recomputations from the generated files.
+ * The run's retain.yml uses lifecycle_stage in its segment rules, so the stage is proven usable there.
+ */
+import { writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { generate } from '../src/generate/index.js';
+import { parseRule, RuleSyntaxError } from '../src/config/rules.js';
+import { dbtProjectVars } from '../src/project.js';
+import { openDuckDb, type Row } from '../src/warehouse/duckdb.js';
+import { retain } from './support/cli.js';
+import { tempDir } from './support/tmp.js';
+
+const AS_OF = '2026-06-30';
+const dir = tempDir('retain-layers-');
+let rows: Record<string, Row[]> = {};
+
+/** Haversine distance in km, written out independently of the SQL macro. */
+function haversineKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
+  const rad = Math.PI / 180;
+  const a = Math.sin(((lat2 - lat1) * rad) / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(((lon2 - lon1) * rad) / 2) ** 2;
+  return 2 * 6371 * Math.asin(Math.sqrt(a));
+}
+
+beforeAll(async () => {
+  await generate({ customers: 2000, seed: 13, out: dir, format: 'parquet', asOf: AS_OF });
+  const config = readFileSync(join(dir, 'retain.yml'), 'utf8');
+  writeFileSync(
+    join(dir, 'retain.yml'),
+    config +
+      [
+        'segments:',
+        '  - { name: at_risk, when: "lifecycle_stage = \'lapsing\'" }',
+        '  - { name: hibernating, when: "lifecycle_stage in (\'lapsed\')" }',
+        '  - { name: lost, when: "always" }',
+        'validation:',
+        '  segment_shares: { default: { min: 0, max: 1 } }',
+        '',
+      ].join('\n'),
+  );
+  const run = retain(['run', '--json'], { cwd: dir });
+  if (run.code !== 0) throw new Error(`retain run failed (${run.code}):\n${run.stdout}\n${run.stderr}`);
+  const db = await openDuckDb(join(dir, 'retain.duckdb'), { readOnly: true });
+  const data = (name: string) => `read_parquet('${join(dir, 'data', `${name}.parquet`)}')`;
+  try {
+    const queries: Record<string, string> = {
+      profile: 'select * from main.customer_profile',
+      // open rate over 90 days recomputed from the raw events: (as-of - 89 days) .. as-of
+      openRates: `
+        select customer_id,
+          case when count(*) filter (where event_type = 'email_delivered') > 0
+            then least(1.0, count(*) filter (where event_type = 'email_open') * 1.0
+              / count(*) filter (where event_type = 'email_delivered')) end as rate
+        from ${data('engagement_events')}
+        where customer_id is not null
+          and cast(occurred_at as date) between date '${AS_OF}' - 89 and date '${AS_OF}'
+        group by customer_id`,
+      homes: `select customer_id, home_lat, home_lon from ${data('customers')} where home_lat is not null`,
+      stores: `select store_id, lat, lon from ${data('stores')}`,
+      // a creator touchpoint on the first purchase day or up to 30 days before it
+      acquired: `
+        with first_purchase as (
+          select customer_id, min(first_purchase_date) as d from main.int_customers_lifecycle group by 1
+        )
+        select distinct t.customer_id
+        from ${data('creator_touchpoints')} t
+        join first_purchase f on t.customer_id = f.customer_id
+        where cast(t.occurred_at as date) between f.d - 30 and f.d`,
+    };
+    for (const [key, sql] of Object.entries(queries)) rows[key] = await db.all(sql);
+  } finally {
+    db.close();
+  }
+}, 240_000);
+
+describe('customer_profile layers on generated data', () => {
+  it('gives every customer exactly one of the six lifecycle stages, consistent with its own cycle', () => {
+    const profile = rows.profile;
+    expect(profile.length).toBeGreaterThan(1000);
+    expect(new Set(profile.map((r) => r.customer_id)).size).toBe(profile.length);
+    const stages = new Set(['new', 'active', 'established', 'lapsing', 'lapsed', 'reactivated']);
+    const seen = new Map<string, number>();
+    for (const r of profile) {
+      expect(stages.has(r.lifecycle_stage as string), String(r.lifecycle_stage)).toBe(true);
+      seen.set(r.lifecycle_stage as string, (seen.get(r.lifecycle_stage as string) ?? 0) + 1);
+      const cycles = Number(r.recency_days) / Number(r.expected_gap_days);
+      // lapsed and lapsing follow from the customer's own gap and the default factors 3 and 1.5
+      expect(r.lifecycle_stage === 'lapsed', `${r.customer_id}`).toBe(cycles > 3);
+      if (r.lifecycle_stage === 'lapsing') expect(cycles).toBeGreaterThan(1.5);
+      if (cycles <= 1.5) expect(['lapsing', 'lapsed']).not.toContain(r.lifecycle_stage);
+      // one purchase day: the population's gap, and new unless lapsing or lapsed
+      if (r.is_gap_from_population) expect(['new', 'lapsing', 'lapsed']).toContain(r.lifecycle_stage);
+      else expect(r.lifecycle_stage).not.toBe('new');
+    }
+    // the generated world has every stage
+    for (const stage of stages) expect(seen.get(stage) ?? 0, stage).toBeGreaterThan(0);
+  });
+
+  it('uses lifecycle_stage in segment rules', () => {
+    for (const r of rows.profile) {
+      const expected = r.lifecycle_stage === 'lapsing' ? 'at_risk' : r.lifecycle_stage === 'lapsed' ? 'hibernating' : 'lost';
+      expect(r.segment, `${r.customer_id} ${r.lifecycle_stage}`).toBe(expected);
+    }
+  });
+
+  it('keeps rates in [0, 1] and matches open rates recomputed from the raw events', () => {
+    const rateColumns = ['email_open_rate_30d', 'email_click_rate_30d', 'email_open_rate_90d', 'email_click_rate_90d', 'return_rate', 'discounted_share'];
+    for (const r of rows.profile) {
+      for (const column of rateColumns) {
+        if (r[column] === null) continue;
+        expect(Number(r[column]), `${column} of ${r.customer_id}`).toBeGreaterThanOrEqual(0);
+        expect(Number(r[column]), `${column} of ${r.customer_id}`).toBeLessThanOrEqual(1);
+      }
+    }
+    const recomputed = new Map(rows.openRates.map((r) => [r.customer_id, r.rate === null ? null : Number(r.rate)]));
+    let compared = 0;
+    for (const r of rows.profile) {
+      if (!recomputed.has(r.customer_id)) continue;
+      const expected = recomputed.get(r.customer_id);
+      if (expected === null) expect(r.email_open_rate_90d).toBeNull();
+      else expect(Number(r.email_open_rate_90d)).toBeCloseTo(expected!, 12);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(100);
+  });
+
+  it('measures the nearest store by haversine, as computed here by hand', () => {
+    const homes = new Map(rows.homes.map((h) => [h.customer_id, h]));
+    let compared = 0;
+    for (const r of rows.profile) {
+      const home = homes.get(r.customer_id);
+      if (!home) {
+        expect(r.distance_to_nearest_store_km).toBeNull();
+        continue;
+      }
+      let best = Infinity;
+      let bestId = '';
+      for (const s of rows.stores) {
+        const d = haversineKm(Number(home.home_lat), Number(home.home_lon), Number(s.lat), Number(s.lon));
+        if (d < best || (d === best && String(s.store_id) < bestId)) [best, bestId] = [d, String(s.store_id)];
+      }
+      expect(Number(r.distance_to_nearest_store_km)).toBeCloseTo(best, 6);
+      expect(r.nearest_store_id).toBe(bestId);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(1000);
+  });
+
+  it('marks creator acquisition exactly for touchpoints in the attribution window', () => {
+    const acquired = new Set(rows.acquired.map((r) => r.customer_id));
+    for (const r of rows.profile) expect(r.is_creator_acquired, String(r.customer_id)).toBe(acquired.has(r.customer_id));
+  });
+
+  it('refines the strategy per customer with a reason for each choice', () => {
+    let fatigued = 0;
+    let discount = 0;
+    for (const r of rows.profile) {
+      for (const field of ['objective', 'channel', 'send_hour', 'cadence', 'max_messages_per_week', 'incentive']) {
+        expect(r[`profile_${field}`], `profile_${field} of ${r.customer_id}`).not.toBeNull();
+        expect(r[`profile_${field}_reason`], `profile_${field}_reason`).not.toBeNull();
+      }
+      const hour = Number(r.profile_send_hour);
+      expect(hour >= 0 && hour <= 23).toBe(true);
+      if (r.preferred_send_hour !== null) expect(hour).toBe(Number(r.preferred_send_hour));
+      if (r.is_fatigued) {
+        fatigued++;
+        expect(Number(r.profile_max_messages_per_week)).toBe(1);
+        expect(r.profile_cadence).toBe('monthly');
+        expect(r.profile_cadence_reason).toMatch(/^fatigued_lower_cadence: /);
+      } else {
+        expect(Number(r.profile_max_messages_per_week)).toBeGreaterThanOrEqual(2);
+      }
+      const inStore = r.lifecycle_stage === 'lapsing' && r.distance_to_nearest_store_km !== null && Number(r.distance_to_nearest_store_km) <= 10 && !r.is_moved_away;
+      if (inStore) expect(r.profile_incentive).toBe('in_store_offer');
+      else if (r.is_discount_dependent) {
+        discount++;
+        expect(r.profile_incentive).toBe('loyalty_points');
+        expect(r.profile_incentive_reason).toMatch(/^non_discount_incentive: /);
+      } else expect(r.profile_incentive_reason).toBe('segment strategy');
+    }
+    expect(fatigued).toBeGreaterThan(0);
+    expect(discount).toBeGreaterThan(0);
+  });
+});
+
+describe('lifecycle_stage in the rule language', () => {
+  const columns = dbtProjectVars().retain_rule_columns;
+  it('accepts a string comparison and rejects a number', () => {
+    expect(parseRule("lifecycle_stage = 'lapsing'", columns)).toEqual({ column: 'lifecycle_stage', op: '=', value: 'lapsing' });
+    expect(() => parseRule('lifecycle_stage = 3', columns)).toThrow(RuleSyntaxError);
+  });
+});
