@@ -10,6 +10,7 @@ import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
 import { reportCommand } from './report.js';
 import { segmentsCommand } from './segments.js';
+import { signalsCommand } from './signals.js';
 import { validateCommand } from './validate.js';
 
 const program = new Command('retain')
@@ -18,7 +19,7 @@ const program = new Command('retain')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const command of [demoCommand, generateCommand, initCommand, runCommand, segmentsCommand, backtestCommand, validateCommand, reportCommand, dbtCommand, schemaCommand]) {
+for (const command of [demoCommand, generateCommand, initCommand, runCommand, segmentsCommand, backtestCommand, validateCommand, reportCommand, signalsCommand, dbtCommand, schemaCommand]) {
   command.exitOverride();
   program.addCommand(command);
 }

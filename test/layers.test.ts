@@ -15,7 +15,8 @@ import { tempDir } from './support/tmp.js';
 
 const AS_OF = '2026-06-30';
 const dir = tempDir('retain-layers-');
-let rows: Record<string, Row[]> = {};
+type Loaded = Record<'profile' | 'openRates' | 'homes' | 'stores' | 'acquired', Row[]>;
+const rows: Loaded = { profile: [], openRates: [], homes: [], stores: [], acquired: [] };
 
 /** Haversine distance in km, written out independently of the SQL macro. */
 function haversineKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
@@ -45,7 +46,7 @@ beforeAll(async () => {
   const db = await openDuckDb(join(dir, 'retain.duckdb'), { readOnly: true });
   const data = (name: string) => `read_parquet('${join(dir, 'data', `${name}.parquet`)}')`;
   try {
-    const queries: Record<string, string> = {
+    const queries: Record<keyof Loaded, string> = {
       profile: 'select * from main.customer_profile',
       // open rate over 90 days recomputed from the raw events: (as-of - 89 days) .. as-of
       openRates: `
@@ -69,7 +70,7 @@ beforeAll(async () => {
         join first_purchase f on t.customer_id = f.customer_id
         where cast(t.occurred_at as date) between f.d - 30 and f.d`,
     };
-    for (const [key, sql] of Object.entries(queries)) rows[key] = await db.all(sql);
+    for (const key of Object.keys(queries) as (keyof Loaded)[]) rows[key] = await db.all(queries[key]);
   } finally {
     db.close();
   }
@@ -120,7 +121,7 @@ describe('customer_profile layers on generated data', () => {
       if (!recomputed.has(r.customer_id)) continue;
       const expected = recomputed.get(r.customer_id);
       if (expected === null) expect(r.email_open_rate_90d).toBeNull();
-      else expect(Number(r.email_open_rate_90d)).toBeCloseTo(expected!, 12);
+      else expect(Number(r.email_open_rate_90d)).toBeCloseTo(Number(expected), 12);
       compared++;
     }
     expect(compared).toBeGreaterThan(100);
@@ -183,6 +184,48 @@ describe('customer_profile layers on generated data', () => {
     expect(fatigued).toBeGreaterThan(0);
     expect(discount).toBeGreaterThan(0);
   });
+});
+
+describe('retain signals on a backtest split', () => {
+  it('builds as of the cutoff into its own file and measures the segments and each layer', async () => {
+    const result = retain(['signals', '--cutoff', '2026-03-31', '--horizon', '60d', '--json'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    const out = result.json<{
+      customers: number;
+      retained_share: number;
+      outcome_date: string;
+      warehouse_path: string;
+      segments: { groups: number; revenue_variance_share: number };
+      layers: { layer: string; groups: number; retention_information_gain_bits: number; earns_its_place: boolean }[];
+    }>();
+    expect(out.outcome_date).toBe('2026-05-30');
+    expect(out.warehouse_path).not.toBe(join(dir, 'retain.duckdb'));
+    expect(out.layers.map((l) => l.layer)).toEqual(['lifecycle', 'engagement', 'creator', 'location', 'affinity', 'flags']);
+    // customers and retention recomputed from the raw orders: buyers up to the cutoff, and of those
+    // the share with a completed purchase in (cutoff, cutoff + 60 days]
+    const db = await openDuckDb(':memory:');
+    try {
+      const orders = `read_parquet('${join(dir, 'data', 'orders.parquet')}')`;
+      const [expected] = await db.all(`
+        with buyers as (
+          select distinct customer_id from ${orders}
+          where customer_id is not null and cast(ordered_at as date) <= date '2026-03-31'
+            and status in ('completed', 'shipped', 'delivered', 'paid') and revenue > 0
+        ), later as (
+          select distinct customer_id from ${orders}
+          where cast(ordered_at as date) > date '2026-03-31' and cast(ordered_at as date) <= date '2026-05-30'
+            and status in ('completed', 'shipped', 'delivered', 'paid') and revenue > 0
+        )
+        select count(*) as n, avg(case when later.customer_id is null then 0 else 1 end) as r
+        from buyers left join later using (customer_id)`);
+      expect(out.customers).toBe(Number(expected?.n));
+      expect(out.retained_share).toBeCloseTo(Number(expected?.r), 2);
+    } finally {
+      db.close();
+    }
+    for (const layer of out.layers) expect(layer.groups).toBeGreaterThanOrEqual(out.segments.groups);
+    expect(out.segments.revenue_variance_share).toBeGreaterThan(0);
+  }, 120_000);
 });
 
 describe('lifecycle_stage in the rule language', () => {
