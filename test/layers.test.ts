@@ -7,6 +7,7 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../src/generate/index.js';
+import { dbtVars, loadConfig } from '../src/config/load.js';
 import { parseRule, RuleSyntaxError } from '../src/config/rules.js';
 import { dbtProjectVars } from '../src/project.js';
 import { openDuckDb, type Row } from '../src/warehouse/duckdb.js';
@@ -233,5 +234,32 @@ describe('lifecycle_stage in the rule language', () => {
   it('accepts a string comparison and rejects a number', () => {
     expect(parseRule("lifecycle_stage = 'lapsing'", columns)).toEqual({ column: 'lifecycle_stage', op: '=', value: 'lapsing' });
     expect(() => parseRule('lifecycle_stage = 3', columns)).toThrow(RuleSyntaxError);
+  });
+
+  it('reads the profile section of retain.yml into the dbt vars, checking refinement rules', () => {
+    const base = 'version: 1\nwarehouse: { type: duckdb, path: r.duckdb }\nsources:\n  orders: { path: orders.csv, format: csv }\n';
+    writeFileSync(join(dir, 'orders.csv'), 'order_id,customer_id,ordered_at,revenue\n');
+    const good = join(dir, 'profile-good.yml');
+    writeFileSync(
+      good,
+      base +
+        'profile:\n  lifecycle: { lapsing_factor: 2 }\n  layers: { near_store_km: 5 }\n' +
+        '  refinements:\n    - name: vip_fatigue\n      when: "is_fatigued = true and r_score >= 4"\n      set: { cadence: biweekly }\n',
+    );
+    const vars = dbtVars(loadConfig({ config: good }), '2026-06-30');
+    expect(vars.retain_lifecycle).toEqual({ lapsing_factor: 2, lapsed_factor: 3, established_min_purchases: 4, established_min_days: 365 });
+    expect((vars.retain_layers as Record<string, number>).near_store_km).toBe(5);
+    expect((vars.retain_layers as Record<string, number>).moved_away_km).toBe(50);
+    expect(vars.retain_strategy_refinements).toEqual([
+      {
+        name: 'vip_fatigue',
+        reason: 'vip_fatigue',
+        when: { all: [{ column: 'is_fatigued', op: '=', value: true }, { column: 'r_score', op: '>=', value: 4 }] },
+        set: { cadence: 'biweekly' },
+      },
+    ]);
+    const bad = join(dir, 'profile-bad.yml');
+    writeFileSync(bad, base + 'profile:\n  refinements:\n    - { name: x, when: "is_fatiged = true", set: { cadence: monthly } }\n');
+    expect(() => dbtVars(loadConfig({ config: bad }), '2026-06-30')).toThrow(/profile\.refinements\[0\]\.when \(x\): unknown column "is_fatiged"/);
   });
 });

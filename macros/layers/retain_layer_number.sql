@@ -1,6 +1,6 @@
 {#-
   A number from a settings var (retain_lifecycle or retain_layers), checked: it must be a
-  non-negative number, so nothing but a numeric literal reaches SQL. The default is dbt_project.yml's.
+  non-negative number, so nothing but a numeric literal reaches SQL. Defaults: dbt_project.yml.
 -#}
 {% macro retain_layer_number(var_name, key) %}
   {%- set settings = var(var_name, {}) -%}

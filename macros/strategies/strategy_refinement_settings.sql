@@ -90,7 +90,9 @@
 {#- The case choosing one field: the first matching refinement that sets it, else `default`. -#}
 {% macro strategy_refinement_case(rules, field, default) %}
   {%- set applicable = [] -%}
-  {%- for rule in rules if field in rule.literals -%}{%- do applicable.append(rule) -%}{%- endfor -%}
+  {%- for rule in rules if field in rule.literals -%}
+    {%- do applicable.append(rule) -%}
+  {%- endfor -%}
   {%- if applicable | length == 0 -%}
     {{- return(default) -}}
   {%- endif -%}
@@ -105,7 +107,9 @@
 {#- The reason of that choice: the refinement's name and reason, else `default_reason`. -#}
 {% macro strategy_refinement_reason(rules, field, default_reason) %}
   {%- set applicable = [] -%}
-  {%- for rule in rules if field in rule.literals -%}{%- do applicable.append(rule) -%}{%- endfor -%}
+  {%- for rule in rules if field in rule.literals -%}
+    {%- do applicable.append(rule) -%}
+  {%- endfor -%}
   {%- if applicable | length == 0 -%}
     {{- return(default_reason) -}}
   {%- endif -%}

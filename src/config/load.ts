@@ -6,6 +6,7 @@ import { ConfigError } from '../errors.js';
 import { dbtProjectVars, type PredictionSettings } from '../project.js';
 import { parseRule, RuleSyntaxError, type RuleNode } from './rules.js';
 import { configSchema, type RetainConfig, type SourceName, type TargetConfig } from './schema.js';
+import { profileVars } from './profile.js';
 
 export const CONFIG_FILE = 'retain.yml';
 
@@ -239,5 +240,7 @@ export function dbtVars(resolved: ResolvedConfig, asOf: string): Record<string, 
     retain_segments: resolved.segments,
     retain_strategies: resolved.strategies,
     retain_predictions: predictionSettings(resolved),
+    // lifecycle and behavioural layers (issue 3): retain.yml's profile section over the defaults
+    ...profileVars(config.profile),
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { profileSchema } from './profile.js';
 
 export const SOURCE_NAMES = [
   'orders',
@@ -150,6 +151,7 @@ export const configSchema = z
     strategies: z.record(segmentName, strategySchema.partial()).optional().describe('Per segment; merged over the defaults'),
     predictions: predictionsSchema.optional().describe('Predicted value and churn; merged over the defaults'),
     validation: validationSchema.optional().describe('Checks of each run (retain validate); merged over the defaults'),
+    profile: profileSchema.optional().describe('Lifecycle and behavioural layer settings, strategy refinements per customer'),
   })
   .superRefine((config, ctx) => {
     const rfm = config.rfm;

@@ -1,8 +1,8 @@
 {#-
-  Creator influence per purchasing customer (var retain_layers): acquired by a creator when a creator
-  touchpoint falls on the first purchase day or at most attribution_days before it (the latest such
-  touchpoint is the acquiring one; ties by creator id); the last creator engagement (a save, share,
-  affiliate click or a video completed to min_completion_pct) up to the as-of date.
+  Creator influence per purchasing customer (var retain_layers): acquired by a creator when a
+  creator touchpoint falls on the first purchase day or at most attribution_days before it (the
+  latest such touchpoint is the acquiring one; ties by creator id); the last creator engagement (a
+  save, share, affiliate click or a video completed to min_completion_pct) up to the as-of date.
 -#}
 {%- set attribution_days = retain_layer_number('retain_layers', 'attribution_days') -%}
 {%- set min_completion = retain_layer_number('retain_layers', 'min_completion_pct') -%}
