@@ -242,16 +242,20 @@ describe('retain report in a real browser', () => {
         };
       }),
     );
-    // the run fitted predictions, so the churn-risk and predicted-value distributions are drawn too
-    expect(charts.map((c) => c.id)).toEqual(['chart-segments', 'chart-rf-grid', 'chart-movement', 'chart-churn', 'chart-value']);
+    // the run fitted predictions, so the churn-risk and predicted-value distributions are drawn too;
+    // the lifecycle layer's lifecycle_stage adds the lifecycle chart
+    expect(charts.map((c) => c.id)).toEqual(['chart-segments', 'chart-rf-grid', 'chart-movement', 'chart-lifecycle', 'chart-churn', 'chart-value']);
     expect(charts.map((c) => ({ id: c.id, points: c.points }))).toEqual(reportJson.charts.map((c) => ({ id: c.id, points: c.points })));
     const db = await openDuckDb(warehouse, { readOnly: true });
     try {
       const [segments] = await db.all<{ n: number }>('select count(*) as n from segment_summary');
       const [cells] = await db.all<{ n: number }>('select count(distinct (r_score, f_score)) as n from customer_profile');
       const [pairs] = await db.all<{ n: number }>("select count(distinct (coalesce(previous_segment, '(new)'), segment)) as n from customer_segments where as_of_date = date '2026-10-31'");
+      const [stages] = await db.all<{ n: number }>('select count(distinct lifecycle_stage) as n from customer_profile');
       // two bars (customers, revenue) per segment; one cell per non-empty R x F pair; one per from-to pair
       expect(charts.slice(0, 3).map((c) => c.marks)).toEqual([2 * segments!.n, cells!.n, pairs!.n]);
+      // one bar per lifecycle stage
+      expect(charts[3]!.points).toBe(stages!.n);
       for (const chart of charts.slice(3)) expect(chart.marks, chart.id!).toBe(chart.points);
     } finally {
       db.close();
