@@ -7,9 +7,10 @@ const examples: Record<string, Record<string, unknown>> = {
   iterable: { list_id: 4242, api_key_env: 'ITERABLE_API_KEY' },
   google_ads: { customer_id: '123-456-7890', user_list_id: '555', developer_token_env: 'GOOGLE_ADS_DEVELOPER_TOKEN', access_token_env: 'GOOGLE_ADS_ACCESS_TOKEN', consent: { ad_user_data: 'GRANTED', ad_personalization: 'GRANTED' } },
   meta: { audience_id: '23850000000000001', access_token_env: 'META_ACCESS_TOKEN' },
+  webhook: { url: 'https://crm.example.com/hooks/retain', secret_env: 'RETAIN_WEBHOOK_SECRET' },
 };
 
-describe('destination registry (Mailchimp, Iterable, Google Ads, Meta)', () => {
+describe('destination registry', () => {
   it.each(Object.entries(examples))('%s: parses retain.yml settings, names its secrets and defaults to the vendor API', (type, raw) => {
     const factory = destinationFactories[type]!;
     expect(factory.type).toBe(type);

@@ -7,6 +7,7 @@ import { googleAdsDestination } from './google_ads/index.js';
 import { iterableDestination } from './iterable/index.js';
 import { mailchimpDestination } from './mailchimp/index.js';
 import { metaDestination } from './meta/index.js';
+import { webhookDestination } from './webhook/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each factory has its own settings type
 export const destinationFactories: Record<string, DestinationFactory<any>> = {
@@ -15,4 +16,5 @@ export const destinationFactories: Record<string, DestinationFactory<any>> = {
   iterable: iterableDestination,
   mailchimp: mailchimpDestination,
   meta: metaDestination,
+  webhook: webhookDestination,
 };

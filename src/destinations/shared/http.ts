@@ -13,6 +13,8 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   /** Serialized as JSON when present. */
   json?: unknown;
+  /** A JSON body already serialized, sent byte for byte (a signed webhook signs exactly these bytes). */
+  rawJson?: string;
   /** Sent as application/x-www-form-urlencoded when present (OAuth token requests). */
   form?: Record<string, string>;
 }
@@ -81,7 +83,10 @@ export async function sendRequest(
   const signal = AbortSignal.any([ctx.signal, timeout]);
   const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
   let bodyText: string | undefined;
-  if (request.json !== undefined) {
+  if (request.rawJson !== undefined) {
+    bodyText = request.rawJson;
+    headers['content-type'] = 'application/json';
+  } else if (request.json !== undefined) {
     bodyText = JSON.stringify(request.json);
     headers['content-type'] = 'application/json';
   } else if (request.form !== undefined) {
