@@ -5,6 +5,7 @@ import type { DestinationFactory } from '../sync/types.js';
 import { fileDestination } from './file/index.js';
 import { googleAdsDestination } from './google_ads/index.js';
 import { iterableDestination } from './iterable/index.js';
+import { klaviyoDestination } from './klaviyo/index.js';
 import { mailchimpDestination } from './mailchimp/index.js';
 import { metaDestination } from './meta/index.js';
 import { webhookDestination } from './webhook/index.js';
@@ -14,6 +15,7 @@ export const destinationFactories: Record<string, DestinationFactory<any>> = {
   file: fileDestination,
   google_ads: googleAdsDestination,
   iterable: iterableDestination,
+  klaviyo: klaviyoDestination,
   mailchimp: mailchimpDestination,
   meta: metaDestination,
   webhook: webhookDestination,

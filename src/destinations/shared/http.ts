@@ -83,12 +83,13 @@ export async function sendRequest(
   const signal = AbortSignal.any([ctx.signal, timeout]);
   const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
   let bodyText: string | undefined;
+  // A vendor may name its own JSON media type (Klaviyo: application/vnd.api+json) in `content-type`.
   if (request.rawJson !== undefined) {
     bodyText = request.rawJson;
-    headers['content-type'] = 'application/json';
+    headers['content-type'] ??= 'application/json';
   } else if (request.json !== undefined) {
     bodyText = JSON.stringify(request.json);
-    headers['content-type'] = 'application/json';
+    headers['content-type'] ??= 'application/json';
   } else if (request.form !== undefined) {
     bodyText = new URLSearchParams(request.form).toString();
     headers['content-type'] = 'application/x-www-form-urlencoded';
