@@ -7,6 +7,7 @@ const examples: Record<string, Record<string, unknown>> = {
   iterable: { list_id: 4242, api_key_env: 'ITERABLE_API_KEY' },
   google_ads: { customer_id: '123-456-7890', user_list_id: '555', developer_token_env: 'GOOGLE_ADS_DEVELOPER_TOKEN', access_token_env: 'GOOGLE_ADS_ACCESS_TOKEN', consent: { ad_user_data: 'GRANTED', ad_personalization: 'GRANTED' } },
   meta: { audience_id: '23850000000000001', access_token_env: 'META_ACCESS_TOKEN' },
+  braze: { base_url: 'https://rest.iad-01.braze.com', api_key_env: 'BRAZE_API_KEY' },
   klaviyo: { list_id: 'VRgFBd', api_key_env: 'KLAVIYO_API_KEY' },
   webhook: { url: 'https://crm.example.com/hooks/retain', secret_env: 'RETAIN_WEBHOOK_SECRET' },
 };
