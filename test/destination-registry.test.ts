@@ -8,6 +8,7 @@ const examples: Record<string, Record<string, unknown>> = {
   google_ads: { customer_id: '123-456-7890', user_list_id: '555', developer_token_env: 'GOOGLE_ADS_DEVELOPER_TOKEN', access_token_env: 'GOOGLE_ADS_ACCESS_TOKEN', consent: { ad_user_data: 'GRANTED', ad_personalization: 'GRANTED' } },
   meta: { audience_id: '23850000000000001', access_token_env: 'META_ACCESS_TOKEN' },
   braze: { base_url: 'https://rest.iad-01.braze.com', api_key_env: 'BRAZE_API_KEY' },
+  hubspot: { list_id: '123', access_token_env: 'HUBSPOT_ACCESS_TOKEN' },
   klaviyo: { list_id: 'VRgFBd', api_key_env: 'KLAVIYO_API_KEY' },
   webhook: { url: 'https://crm.example.com/hooks/retain', secret_env: 'RETAIN_WEBHOOK_SECRET' },
 };
@@ -32,6 +33,7 @@ describe('destination registry', () => {
     expect(base('google_ads')).toBe('https://googleads.googleapis.com');
     expect(base('meta')).toBe('https://graph.facebook.com');
     expect(base('klaviyo')).toBe('https://a.klaviyo.com');
+    expect(base('hubspot')).toBe('https://api.hubapi.com');
     expect(base('mailchimp')).toBeUndefined(); // taken from the API key's datacenter
   });
 });

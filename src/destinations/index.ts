@@ -5,6 +5,7 @@ import type { DestinationFactory } from '../sync/types.js';
 import { brazeDestination } from './braze/index.js';
 import { fileDestination } from './file/index.js';
 import { googleAdsDestination } from './google_ads/index.js';
+import { hubspotDestination } from './hubspot/index.js';
 import { iterableDestination } from './iterable/index.js';
 import { klaviyoDestination } from './klaviyo/index.js';
 import { mailchimpDestination } from './mailchimp/index.js';
@@ -16,6 +17,7 @@ export const destinationFactories: Record<string, DestinationFactory<any>> = {
   braze: brazeDestination,
   file: fileDestination,
   google_ads: googleAdsDestination,
+  hubspot: hubspotDestination,
   iterable: iterableDestination,
   klaviyo: klaviyoDestination,
   mailchimp: mailchimpDestination,
