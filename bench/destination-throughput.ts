@@ -6,8 +6,12 @@
  *   first, so the figure is the sustained rate), which must reach at least 90% of the declared rate.
  * Not a test. Run: npx tsx bench/destination-throughput.ts
  */
+import { brazeDestination } from '../src/destinations/braze/index.js';
+import { brazeSettings } from '../src/destinations/braze/settings.js';
 import { googleAdsDestination } from '../src/destinations/google_ads/index.js';
 import { googleAdsSettings } from '../src/destinations/google_ads/settings.js';
+import { hubspotDestination } from '../src/destinations/hubspot/index.js';
+import { hubspotSettings } from '../src/destinations/hubspot/settings.js';
 import { iterableDestination } from '../src/destinations/iterable/index.js';
 import { iterableSettings } from '../src/destinations/iterable/settings.js';
 import { klaviyoDestination } from '../src/destinations/klaviyo/index.js';
@@ -20,7 +24,9 @@ import { webhookDestination } from '../src/destinations/webhook/index.js';
 import { webhookSettings } from '../src/destinations/webhook/settings.js';
 import { TokenBucket } from '../src/sync/pacing.js';
 import type { Destination, SyncOperation, SyncOperationKind } from '../src/sync/types.js';
+import { BrazeServer } from '../test/servers/braze.js';
 import { GoogleAdsServer } from '../test/servers/google-ads.js';
+import { HubspotServer } from '../test/servers/hubspot.js';
 import { IterableServer } from '../test/servers/iterable.js';
 import { KlaviyoServer } from '../test/servers/klaviyo.js';
 import { MailchimpServer } from '../test/servers/mailchimp.js';
@@ -74,7 +80,18 @@ const google = new GoogleAdsServer();
 const meta = new MetaServer();
 const klaviyo = new KlaviyoServer();
 const webhook = new WebhookReceiver();
-const [mcUrl, itUrl, gaUrl, metaUrl, klUrl, whUrl] = await Promise.all([mailchimp.start(), iterable.start(), google.start(), meta.start(), klaviyo.start(), webhook.start()]);
+const braze = new BrazeServer();
+const hubspot = new HubspotServer();
+const [mcUrl, itUrl, gaUrl, metaUrl, klUrl, whUrl, brUrl, hsUrl] = await Promise.all([
+  mailchimp.start(),
+  iterable.start(),
+  google.start(),
+  meta.start(),
+  klaviyo.start(),
+  webhook.start(),
+  braze.start(),
+  hubspot.start(),
+]);
 try {
   const destinations: Array<[string, Destination, number]> = [
     ['mailchimp', mailchimpDestination.create(mailchimpSettings.parse({ list_id: mailchimp.listId, api_key_env: 'K', base_url: mcUrl }), { K: mailchimp.apiKey }), 40],
@@ -89,6 +106,8 @@ try {
     ],
     ['meta', metaDestination.create(metaSettings.parse({ audience_id: meta.audienceId, access_token_env: 'T', base_url: metaUrl }), { T: meta.accessToken }), 3],
     ['webhook', webhookDestination.create(webhookSettings.parse({ url: whUrl, secret_env: 'S' }), { S: webhook.secret }), 40],
+    ['braze', brazeDestination.create(brazeSettings.parse({ base_url: brUrl, api_key_env: 'K' }), { K: braze.apiKey }), 200],
+    ['hubspot', hubspotDestination.create(hubspotSettings.parse({ list_id: hubspot.listId, access_token_env: 'T', base_url: hsUrl }), { T: hubspot.token }), 40],
   ];
   for (const [name, destination, batches] of destinations) {
     await unthrottled(name, destination, batches);
@@ -100,6 +119,10 @@ try {
   // Removes look the 1,000 profiles up (10 pages of 100) before removing them from the list.
   await unthrottled('klaviyo remove', klaviyoDest, 5, 'remove');
   await paced('klaviyo remove', klaviyoDest, 'remove', 5 * 1000);
+  const hubspotDest = hubspotDestination.create(hubspotSettings.parse({ list_id: hubspot.listId, access_token_env: 'T', base_url: hsUrl }), { T: hubspot.token });
+  // Removes read the record ids (batch read by email) before removing them from the list.
+  await unthrottled('hubspot remove', hubspotDest, 20, 'remove');
+  await paced('hubspot remove', hubspotDest, 'remove', 20 * 100);
 } finally {
-  await Promise.all([mailchimp.close(), iterable.close(), google.close(), meta.close(), klaviyo.close(), webhook.close()]);
+  await Promise.all([mailchimp.close(), iterable.close(), google.close(), meta.close(), klaviyo.close(), webhook.close(), braze.close(), hubspot.close()]);
 }
