@@ -35,3 +35,18 @@
         else try_cast(nullif(trim({{ expression }}), '') as timestamp)
     end
 {%- endmacro %}
+
+{#-
+  Postgres: casting to timestamp ignores an offset, so values with one are read as timestamptz
+  (absolute, whatever the session time zone) and converted to UTC; both casts are guarded
+  (retain_postgres_timestamp_guard), so a value that does not parse is null, never an error.
+-#}
+{% macro postgres__retain_to_timestamp(expression) -%}
+    {%- set text = retain_text(expression) -%}
+    case
+        when {{ retain_postgres_timestamp_guard(text, with_offset=false) }}
+            then cast({{ text }} as timestamp)
+        when {{ retain_postgres_timestamp_guard(text, with_offset=true) }}
+            then cast({{ text }} as timestamptz) at time zone 'UTC'
+    end
+{%- endmacro %}

@@ -152,7 +152,8 @@ rates as (
             when counts.email_delivereds_{{ window }} > 0
                 then least(
                     1.0,
-                    counts.{{ event }}s_{{ window }} * 1.0 / counts.email_delivereds_{{ window }}
+                    cast(counts.{{ event }}s_{{ window }} as {{ retain_type_double() }})
+                    / counts.email_delivereds_{{ window }}
                 )
         end as email_{{ name }}_rate_{{ window }},
         {% endfor -%}
@@ -186,11 +187,11 @@ final as (
         case
             when rates.responses_recent = 0 and rates.responses_prior = 0 then 'none'
             when
-                rates.responses_recent * 1.0 / {{ recent_days }}
+                cast(rates.responses_recent as {{ retain_type_double() }}) / {{ recent_days }}
                 > (1 + {{ trend_change }}) * rates.responses_prior / {{ prior_days }}
                 then 'rising'
             when
-                rates.responses_recent * 1.0 / {{ recent_days }}
+                cast(rates.responses_recent as {{ retain_type_double() }}) / {{ recent_days }}
                 < (1 - {{ trend_change }}) * rates.responses_prior / {{ prior_days }}
                 then 'falling'
             else 'steady'

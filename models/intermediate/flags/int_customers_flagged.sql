@@ -56,8 +56,11 @@ rates as (
         purchases,
         channels,
         any_channel,
-        case when gross_revenue > 0 then refunded_revenue / gross_revenue end as return_rate,
-        discounted_purchases * 1.0 / purchases as discounted_share
+        case
+            when gross_revenue > 0
+                then cast(refunded_revenue as {{ retain_type_double() }}) / gross_revenue
+        end as return_rate,
+        cast(discounted_purchases as {{ retain_type_double() }}) / purchases as discounted_share
     from per_customer
 ),
 

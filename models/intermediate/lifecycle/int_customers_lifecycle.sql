@@ -58,15 +58,19 @@ gaps as (
         case
             when purchase_days >= 2
                 then
-                    {{ dbt.datediff('first_purchase_date', 'last_purchase_date', 'day') }}
-                    * 1.0 / (purchase_days - 1)
+                    cast(
+                        {{ dbt.datediff('first_purchase_date', 'last_purchase_date', 'day') }}
+                        as {{ retain_type_double() }}
+                    ) / (purchase_days - 1)
         end as own_gap_days,
         -- the expected gap before the last purchase, to tell a comeback from a regular purchase
         case
             when purchase_days >= 3
                 then
-                    {{ dbt.datediff('first_purchase_date', 'previous_purchase_date', 'day') }}
-                    * 1.0 / (purchase_days - 2)
+                    cast(
+                        {{ dbt.datediff('first_purchase_date', 'previous_purchase_date', 'day') }}
+                        as {{ retain_type_double() }}
+                    ) / (purchase_days - 2)
         end as own_gap_before_last_days,
         {{ dbt.datediff('previous_purchase_date', 'last_purchase_date', 'day') }}
             as last_gap_days
@@ -102,7 +106,9 @@ final as (
         expected_gap_days,
         case
             when expected_gap_days > 0
-                then days_since_last_purchase * 1.0 / expected_gap_days
+                then
+                    cast(days_since_last_purchase as {{ retain_type_double() }})
+                    / expected_gap_days
         end as cycles_since_last_purchase,
         case
             when expected_gap_days is null
