@@ -1,10 +1,12 @@
 import { Command } from 'commander';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { dbtVars, loadConfig } from '../src/config/load.js';
 import { runDbt, writeDuckDbProfile } from '../src/dbt/runner.js';
 import { RetainError } from '../src/errors.js';
 import { acquireLock } from '../src/pipeline/lock.js';
-import { todayUtc } from '../src/pipeline/run.js';
+import { prepareServerTarget, serverStateDir, todayUtc } from '../src/pipeline/run.js';
+import { describeTarget } from '../src/warehouse/target.js';
 
 export const dbtCommand = new Command('dbt')
   .description('Run dbt on the project with the profile and vars of retain.yml: retain dbt -- <dbt args>')
@@ -16,18 +18,28 @@ export const dbtCommand = new Command('dbt')
   .action(async (args: string[], raw: { target?: string; config?: string; asOf?: string }) => {
     const resolved = loadConfig({ config: raw.config, target: raw.target });
     if (args.length === 0) throw new RetainError('usage', 'no dbt arguments given', 'e.g. retain dbt -- test --select customer_profile');
-    const profilesDir = join(resolved.stateDir, 'profiles');
-    writeDuckDbProfile(profilesDir, resolved.warehousePath, { threads: resolved.target.threads, memoryLimit: resolved.target.memory_limit });
-    const release = acquireLock(resolved.warehousePath + '.lock', `a retain command on ${resolved.warehousePath}`);
+    let profilesDir = join(resolved.stateDir, 'profiles');
+    mkdirSync(dirname(resolved.warehousePath), { recursive: true });
+    const release = acquireLock(resolved.warehousePath + '.lock', `a retain command on ${describeTarget(resolved.connection)}`);
     try {
+      let env: Record<string, string> = {};
+      const stateDir = resolved.target.type === 'duckdb' ? resolved.stateDir : serverStateDir(resolved);
+      let sources = resolved.sources;
+      if (resolved.target.type === 'duckdb') {
+        writeDuckDbProfile(profilesDir, resolved.warehousePath, { threads: resolved.target.threads, memoryLimit: resolved.target.memory_limit });
+      } else {
+        // a server target: its profile, and file sources loaded into tables first
+        ({ profilesDir, dbtEnv: env, sources } = await prepareServerTarget(resolved));
+      }
       const hasVars = args.includes('--vars');
       const result = await runDbt({
         args,
         profilesDir,
-        targetPath: join(resolved.stateDir, 'target'),
-        logPath: join(resolved.stateDir, 'logs'),
-        vars: hasVars ? undefined : dbtVars(resolved, raw.asOf ?? resolved.config.as_of ?? todayUtc()),
+        targetPath: join(stateDir, 'target'),
+        logPath: join(stateDir, 'logs'),
+        vars: hasVars ? undefined : { ...dbtVars(resolved, raw.asOf ?? resolved.config.as_of ?? todayUtc()), retain_sources: sources },
         passthrough: true,
+        env,
       });
       process.exitCode = result.exitCode === 0 ? 0 : 4;
     } finally {

@@ -3,6 +3,7 @@ import { packageVersion } from '../src/project.js';
 import { backtestCommand } from './backtest.js';
 import { dbtCommand } from './dbt.js';
 import { demoCommand } from './demo.js';
+import { doctorCommand } from './doctor.js';
 import { generateCommand } from './generate.js';
 import { handleError } from './handle-error.js';
 import { initCommand } from './init.js';
@@ -19,7 +20,7 @@ const program = new Command('retain')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const command of [demoCommand, generateCommand, initCommand, runCommand, segmentsCommand, backtestCommand, validateCommand, reportCommand, signalsCommand, dbtCommand, schemaCommand]) {
+for (const command of [demoCommand, generateCommand, initCommand, runCommand, segmentsCommand, backtestCommand, validateCommand, reportCommand, signalsCommand, doctorCommand, dbtCommand, schemaCommand]) {
   command.exitOverride();
   program.addCommand(command);
 }

@@ -8,7 +8,7 @@
 // The server refuses to run as root, so as root initdb and the server run as the `postgres` user
 // the Debian package creates.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,7 +85,8 @@ function userId(name) {
 }
 
 /**
- * Starts a fresh server: initdb into a temp folder (trust authentication, UTF8, C locale), listening
+ * Starts a fresh server: initdb into a temp folder (UTF8, C locale; the superuser `postgres` is
+ * trusted on loopback, other roles log in with a password), listening
  * on 127.0.0.1 only (and a Unix socket in the same folder). Returns { host, port, user, database,
  * url, dir, stop() }.
  */
@@ -111,6 +112,14 @@ export async function startPostgres({ log } = {}) {
     return result;
   };
   run('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
+  // the superuser needs no password on loopback (the tests' admin); every other role must give its
+  // password, so credentials and their errors are tested for real
+  const hba = join(dataDir, 'pg_hba.conf');
+  writeFileSync(hba, 'local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n');
+  if (asRoot) {
+    const owner = userId('postgres');
+    chownSync(hba, owner.uid, owner.gid);
+  }
   const port = await freePort();
   const options = [`-h 127.0.0.1`, `-p ${port}`, `-k ${dir}`, '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off'].join(' ');
   run('pg_ctl', ['-D', dataDir, '-l', join(dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start']);

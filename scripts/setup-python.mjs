@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Installs the pinned Python tools (dbt-core, dbt-duckdb, duckdb, sqlfluff) into ./.venv.
+// Installs the pinned Python tools (dbt-core, dbt-duckdb, dbt-postgres, duckdb, sqlfluff) into ./.venv.
 // Runs as npm's postinstall. A stamp holding the hash of requirements.txt makes a re-run a no-op.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -67,7 +67,7 @@ const pipCheck = spawnSync(venvPython, ['-m', 'pip', '--version'], { stdio: 'ign
 if (pipCheck.status !== 0) {
   fail(`pip is missing from ${venv}. Install it, e.g. \`apt-get install python3-pip python3-venv\`, then rerun npm install.`);
 }
-console.log('retain: installing pinned Python tools (dbt-core, dbt-duckdb, duckdb, sqlfluff)');
+console.log('retain: installing pinned Python tools (dbt-core, dbt-duckdb, dbt-postgres, duckdb, sqlfluff)');
 run(venvPython, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', requirements], 'pip install');
 writeFileSync(stamp, wanted + '\n');
 console.log(`retain: Python tools ready in ${venv}`);

@@ -39,6 +39,17 @@
     {%- else -%}
         {%- set actual_columns = spec.required + spec.optional -%}
     {%- endif -%}
+    {#- A table loaded from files by retain (src/warehouse/load.ts) carries each row's file and
+        line: use them, so rejected rows point at the same place on every warehouse. -#}
+    {%- set position_columns = ['_retain_source_file', '_retain_source_row_number'] -%}
+    {%- set data_columns = [] -%}
+    {%- for name in actual_columns if (name | lower) not in position_columns -%}
+        {%- do data_columns.append(name) -%}
+    {%- endfor -%}
+    {%- set has_position = (actual_columns | length) - (data_columns | length) == 2 -%}
+    {%- if has_position -%}
+        {%- set actual_columns = data_columns -%}
+    {%- endif -%}
     {%- set matched = retain_source_columns(source_name, 'table ' ~ table_name, actual_columns) -%}
     {%- set present = [] -%}
     {%- for column, actual in matched.items() if actual is not none -%}
@@ -62,6 +73,9 @@
             {{ retain_row_hash(actual_columns) }} as _retain_row_hash,
             {{ retain_raw_record(actual_columns) }} as _retain_raw_record
         from (
+            {%- if has_position %}
+            select * from {{ relation }}
+            {%- else %}
             select
                 *,
                 cast(null as {{ dbt.type_string() }}) as _retain_source_file,
@@ -72,6 +86,7 @@
                     order by {{ all_columns | join(', ') }}
                 ) as _retain_source_row_number
             from {{ relation }}
+            {%- endif %}
         ) as numbered_rows
         {{- retain_only_rows_filter('numbered_rows', only_rows) }}
     )

@@ -7,6 +7,7 @@ import { dbtProjectVars, type PredictionSettings } from '../project.js';
 import { parseRule, RuleSyntaxError, type RuleNode } from './rules.js';
 import { configSchema, type RetainConfig, type SourceName, type TargetConfig } from './schema.js';
 import { profileVars } from './profile.js';
+import { resolveConnection, type TargetConnection } from '../warehouse/target.js';
 
 export const CONFIG_FILE = 'retain.yml';
 
@@ -22,8 +23,13 @@ export interface ResolvedConfig {
   config: RetainConfig;
   targetName: string;
   target: TargetConfig;
-  /** Absolute path of the DuckDB file of the target. */
+  /**
+   * Absolute path of the DuckDB file of the target; for a server target (postgres ...) a path in
+   * the state folder that only anchors the run lock (`connection` says where results live).
+   */
   warehousePath: string;
+  /** The target resolved for Node and dbt (credentials in memory only). */
+  connection: TargetConnection;
   /** Folder for generated profiles, dbt target and logs. */
   stateDir: string;
   sources: Partial<Record<SourceName, ResolvedSource>>;
@@ -113,7 +119,7 @@ export function loadConfig(options: { config?: string; target?: string; cwd?: st
     throw new ConfigError(`${configPath} is not valid:\n  - ${lines.join('\n  - ')}`, 'fix the fields above; `retain init` writes a commented example', lines);
   }
   const config = parsed.data;
-  return resolveConfig(config, configPath, options.target, document, lineCounter);
+  return resolveConfig(config, configPath, options.target, document, lineCounter, options.env ?? process.env);
 }
 
 function resolveConfig(
@@ -122,6 +128,7 @@ function resolveConfig(
   targetName: string | undefined,
   document?: ReturnType<typeof parseDocument>,
   lineCounter?: LineCounter,
+  env: NodeJS.ProcessEnv = process.env,
 ): ResolvedConfig {
   const configDir = dirname(configPath);
   const name = targetName ?? 'default';
@@ -131,7 +138,11 @@ function resolveConfig(
     throw new ConfigError(`unknown target "${name}"`, `known targets: ${known.join(', ')} (add more under targets: in ${configPath})`);
   }
   target = { ...target };
-  const warehousePath = isAbsolute(target.path) ? target.path : resolve(configDir, target.path);
+  const stateDir = join(configDir, '.retain');
+  // a server target has no file: its lock (one retain run at a time per retain.yml) lives in the state folder
+  const warehousePath =
+    target.type === 'duckdb' ? (isAbsolute(target.path) ? target.path : resolve(configDir, target.path)) : join(stateDir, `${name}.${target.type}`);
+  const connection = resolveConnection(target, configDir, warehousePath, env);
 
   const sources: Partial<Record<SourceName, ResolvedSource>> = {};
   for (const [sourceName, source] of Object.entries(config.sources) as [SourceName, RetainConfig['sources'][SourceName]][]) {
@@ -209,7 +220,8 @@ function resolveConfig(
     targetName: name,
     target,
     warehousePath,
-    stateDir: join(configDir, '.retain'),
+    connection,
+    stateDir,
     sources,
     segments,
     strategies,

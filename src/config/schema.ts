@@ -43,7 +43,61 @@ const duckdbTarget = z.strictObject({
   threads: z.int().min(1).max(64).optional(),
   memory_limit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'expected a size like 4GB').optional(),
 });
-export const targetSchema = duckdbTarget;
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
+const schemaName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, 'letters, digits, _ and $, not starting with a digit');
+/**
+ * An existing dbt profile to take the connection from (profiles.yml; `{{ env_var('NAME') }}` and
+ * `{{ env_var('NAME', 'default') }}` are rendered, nothing else). retain.yml fields set beside it win.
+ */
+const dbtProfileRef = z
+  .strictObject({
+    name: z.string().min(1).describe('The profile name in profiles.yml'),
+    target: z.string().min(1).optional().describe("The profile's output; default: its `target`"),
+    profiles_dir: z.string().min(1).optional().describe('Folder holding profiles.yml; default: $DBT_PROFILES_DIR, else ~/.dbt'),
+  })
+  .describe('Take the connection from an existing dbt profile');
+
+const postgresTarget = z.strictObject({
+  type: z.literal('postgres'),
+  host: z.string().min(1).optional().describe('Default: the dbt profile, else $PGHOST, else localhost'),
+  port: z.int().min(1).max(65535).optional().describe('Default: the dbt profile, else $PGPORT, else 5432'),
+  user: z.string().min(1).optional().describe('Default: the dbt profile, else $PGUSER'),
+  password_env: envName.optional().describe('The environment variable holding the password (default PGPASSWORD); never written to disk'),
+  database: z.string().min(1).optional().describe('Default: the dbt profile, else $PGDATABASE, else postgres'),
+  schema: schemaName.optional().describe('The schema Retain builds into (default retain)'),
+  sslmode: z.enum(['disable', 'prefer', 'require', 'verify-ca', 'verify-full']).optional(),
+  threads: z.int().min(1).max(64).optional(),
+  dbt_profile: dbtProfileRef.optional(),
+});
+
+const snowflakeTarget = z.strictObject({
+  type: z.literal('snowflake'),
+  account: z.string().min(1).optional(),
+  user: z.string().min(1).optional(),
+  password_env: envName.optional().describe('The environment variable holding the password (default SNOWFLAKE_PASSWORD)'),
+  role: z.string().min(1).optional(),
+  warehouse: z.string().min(1).optional(),
+  database: z.string().min(1).optional(),
+  schema: schemaName.optional(),
+  host: z.string().min(1).optional().describe('Only to reach an emulator or a private link'),
+  port: z.int().min(1).max(65535).optional(),
+  protocol: z.enum(['https', 'http']).optional(),
+  threads: z.int().min(1).max(64).optional(),
+  dbt_profile: dbtProfileRef.optional(),
+});
+
+const bigqueryTarget = z.strictObject({
+  type: z.literal('bigquery'),
+  project: z.string().min(1).optional(),
+  dataset: schemaName.optional().describe('The dataset Retain builds into (default retain)'),
+  location: z.string().min(1).optional(),
+  keyfile_env: envName.optional().describe('The environment variable holding the path of a service-account key file; without it: application default credentials'),
+  api_endpoint: z.string().url().optional().describe('Only to reach an emulator'),
+  threads: z.int().min(1).max(64).optional(),
+  dbt_profile: dbtProfileRef.optional(),
+});
+
+export const targetSchema = z.discriminatedUnion('type', [duckdbTarget, postgresTarget, snowflakeTarget, bigqueryTarget]);
 
 const segmentName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'segment names are lowercase letters, digits and _');
 
@@ -182,6 +236,11 @@ export const configSchema = z
 export type RetainConfigInput = z.input<typeof configSchema>;
 export type RetainConfig = z.infer<typeof configSchema>;
 export type TargetConfig = z.infer<typeof targetSchema>;
+export type DuckDbTargetConfig = z.infer<typeof duckdbTarget>;
+export type PostgresTargetConfig = z.infer<typeof postgresTarget>;
+export type SnowflakeTargetConfig = z.infer<typeof snowflakeTarget>;
+export type BigQueryTargetConfig = z.infer<typeof bigqueryTarget>;
+export type DbtProfileRef = z.infer<typeof dbtProfileRef>;
 export type SourceConfig = z.infer<typeof sourceSchema>;
 
 /** JSON Schema of retain.yml for editors (written to retain.schema.json by `npm run build`). */

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { DbtError } from '../errors.js';
 import { packageRoot } from '../project.js';
 import { redactSecrets } from '../redact.js';
+import { dbtProfileFor, type TargetConnection } from '../warehouse/target.js';
 
 export interface DbtNodeEvent {
   kind: 'start' | 'finish';
@@ -74,6 +75,17 @@ retain:
       threads: ${options.threads ?? 2}${settings}
 `;
   writeFileSync(join(profilesDir, 'profiles.yml'), profile);
+}
+
+/**
+ * Writes the profile of any target (src/warehouse/target.ts) and returns the environment the dbt
+ * process needs for it (the password, passed in memory; pass it as `env` to runDbt).
+ */
+export function writeDbtProfile(profilesDir: string, connection: TargetConnection, options: { duckdbPath?: string } = {}): Record<string, string> {
+  mkdirSync(profilesDir, { recursive: true });
+  const { yaml, env } = dbtProfileFor(connection, options);
+  writeFileSync(join(profilesDir, 'profiles.yml'), yaml);
+  return env;
 }
 
 interface DbtLogLine {
@@ -158,11 +170,12 @@ export async function runDbt(options: DbtRunOptions): Promise<DbtRunResult> {
     const text = stderrChunks.join('').trim();
     if (text && exitCode !== 0) errors.push(...text.split('\n').slice(-20));
   }
-  const results = readRunResults(join(options.targetPath, 'run_results.json'), started);
-  return { exitCode, results, errors: errors.map((line) => redactSecrets(line)), seconds: (Date.now() - started) / 1000 };
+  const secretEnv = { ...process.env, ...options.env };
+  const results = readRunResults(join(options.targetPath, 'run_results.json'), started, secretEnv);
+  return { exitCode, results, errors: errors.map((line) => redactSecrets(line, secretEnv)), seconds: (Date.now() - started) / 1000 };
 }
 
-function readRunResults(path: string, notBefore: number): DbtNodeResult[] {
+function readRunResults(path: string, notBefore: number, secretEnv: NodeJS.ProcessEnv): DbtNodeResult[] {
   if (!existsSync(path)) return [];
   try {
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as {
@@ -178,7 +191,7 @@ function readRunResults(path: string, notBefore: number): DbtNodeResult[] {
         name: parts.slice(2).join('.'),
         resourceType: parts[0] ?? '',
         status: result.status,
-        message: result.message ? redactSecrets(result.message) : null,
+        message: result.message ? redactSecrets(result.message, secretEnv) : null,
         seconds: result.execution_time,
         failures: result.failures,
         rowsAffected: result.adapter_response?.rows_affected ?? null,

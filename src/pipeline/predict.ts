@@ -7,7 +7,8 @@
  */
 import { fitBgNbd, fitGammaGamma, type BgNbdFit, type GammaGammaFit } from '../clv/index.js';
 import type { PredictionSettings } from '../project.js';
-import { openDuckDb } from '../warehouse/duckdb.js';
+import { openDuckDbWarehouse } from '../warehouse/duckdb-warehouse.js';
+import type { Warehouse } from '../warehouse/index.js';
 
 /** The models the first phase builds (with everything upstream of them). */
 export const PREDICTION_INPUT_MODELS = ['int_clv_bgnbd_groups', 'int_clv_gamma_gamma_groups'] as const;
@@ -86,24 +87,28 @@ export function fitPredictionModels(
   return { fit: { bgnbd: bgnbdVar(bg), gamma_gamma: gg ? gammaGammaVar(gg) : null }, warnings };
 }
 
-/** Reads the grouped statistics from the build copy (dbt has exited) and fits. */
-export async function fitFromWarehouse(buildPath: string, settings: PredictionSettings): Promise<PredictionOutcome> {
-  const db = await openDuckDb(buildPath, { readOnly: true });
+/**
+ * Reads the grouped statistics (dbt has exited) and fits: from the build copy of a DuckDB file
+ * (its path), or from any warehouse through the Warehouse interface.
+ */
+export async function fitFromWarehouse(source: string | Warehouse, settings: PredictionSettings): Promise<PredictionOutcome> {
+  const db = typeof source === 'string' ? await openDuckDbWarehouse({ type: 'duckdb', path: source }, { readOnly: true }) : source;
   let bgRows: Array<{ x: number; tx: number; T: number; n: number }>;
   let ggRows: Array<{ x: number; mx: number; n: number }>;
   try {
     bgRows = (
-      await db.all<{ x: number; tx: number; t: number; n: number }>(
-        'select frequency_x as x, recency_tx as tx, age_t as t, customers as n from int_clv_bgnbd_groups',
+      await db.query<{ x: number; tx: number; t: number; n: number }>(
+        // ordered, so the fit sums in the same order on every warehouse
+        'select frequency_x as x, recency_tx as tx, age_t as t, customers as n from int_clv_bgnbd_groups order by 1, 2, 3',
       )
     ).map((row) => ({ x: Number(row.x), tx: Number(row.tx), T: Number(row.t), n: Number(row.n) }));
     ggRows = (
-      await db.all<{ x: number; mx: number; n: number }>(
-        'select frequency_x as x, cast(monetary_mx as double) as mx, customers as n from int_clv_gamma_gamma_groups',
+      await db.query<{ x: number; mx: number; n: number }>(
+        'select frequency_x as x, cast(monetary_mx as double precision) as mx, customers as n from int_clv_gamma_gamma_groups order by 1, 2',
       )
     ).map((row) => ({ x: Number(row.x), mx: Number(row.mx), n: Number(row.n) }));
   } finally {
-    db.close();
+    if (typeof source === 'string') await db.close();
   }
   const started = performance.now();
   const { fit, warnings } = fitPredictionModels(bgRows, ggRows, settings);

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { RetainError } from '../errors.js';
 import { openDuckDb } from '../warehouse/duckdb.js';
+import type { Warehouse } from '../warehouse/index.js';
 
 export interface SegmentSummaryRow {
   segment: string;
@@ -33,4 +34,12 @@ export async function readSegmentSummary(warehousePath: string): Promise<Segment
   } finally {
     db.close();
   }
+}
+
+/** Reads segment_summary through the Warehouse interface (any target). */
+export async function readSegmentSummaryFrom(warehouse: Warehouse): Promise<SegmentSummaryRow[]> {
+  if (!(await warehouse.tableExists('segment_summary'))) {
+    throw new RetainError('usage', `${warehouse.description} has no segment_summary table`, 'run `retain run` first');
+  }
+  return warehouse.query<SegmentSummaryRow>(`select * from ${warehouse.qualify('segment_summary')} order by segment_order`);
 }

@@ -64,7 +64,7 @@ async function build(resolved: ResolvedConfig, path: string, asOf: string, args:
   rmSync(path, { force: true });
   rmSync(path + '.wal', { force: true });
   const profilesDir = join(resolved.stateDir, `signals-${name}`, 'profiles');
-  writeDuckDbProfile(profilesDir, path, { threads: resolved.target.threads, memoryLimit: resolved.target.memory_limit });
+  writeDuckDbProfile(profilesDir, path, { threads: resolved.target.threads, memoryLimit: resolved.target.type === 'duckdb' ? resolved.target.memory_limit : undefined });
   const result = await runDbt({
     args,
     profilesDir,

@@ -60,7 +60,7 @@ final as (
             as {{ retain_type_double() }}
         ) / {{ settings.unit_days }} as age_t,
         case
-            when frequency_x > 0 then repeat_value / frequency_x
+            when frequency_x > 0 then cast(repeat_value as {{ retain_type_double() }}) / frequency_x
         end as monetary_mx
     from per_customer
 )

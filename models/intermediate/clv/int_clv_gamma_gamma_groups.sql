@@ -11,11 +11,11 @@ statistics as (
 final as (
     select
         frequency_x,
-        round(monetary_mx, 2) as monetary_mx,
+        {{ retain_round_double('monetary_mx', 2) }} as monetary_mx,
         count(*) as customers
     from statistics
     where frequency_x > 0 and monetary_mx > 0
-    group by frequency_x, round(monetary_mx, 2)
+    group by frequency_x, {{ retain_round_double('monetary_mx', 2) }}
 )
 
 select * from final
