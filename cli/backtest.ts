@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import Table from 'cli-table3';
-import { loadConfig } from '../src/config/load.js';
+import { loadConfig, requireDuckDbTarget } from '../src/config/load.js';
 import { backtestOptionsSchema, parseOptions } from '../src/options.js';
 import { createProgress } from '../src/output/progress.js';
 import { runBacktest, storeBacktest, type BacktestResult } from '../src/backtest/run.js';
@@ -17,6 +17,7 @@ export const backtestCommand = new Command('backtest')
   .action(async (raw) => {
     const options = parseOptions(backtestOptionsSchema, raw);
     const resolved = loadConfig({ config: options.config, target: options.target });
+    requireDuckDbTarget(resolved, 'retain backtest');
     const progress = createProgress({ json: options.json });
     const result = await runBacktest(resolved, {
       cutoff: options.cutoff,

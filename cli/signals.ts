@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import { loadConfig } from '../src/config/load.js';
+import { loadConfig, requireDuckDbTarget } from '../src/config/load.js';
 import { commonOptions, parseOptions } from '../src/options.js';
 import { measureSignals } from '../src/signals/index.js';
 
@@ -26,6 +26,7 @@ export const signalsCommand = new Command('signals')
   .action(async (raw) => {
     const options = parseOptions(signalsOptionsSchema, raw);
     const resolved = loadConfig({ config: options.config, target: options.target });
+    requireDuckDbTarget(resolved, 'retain signals');
     const quietProgress = options.json || !process.stderr.isTTY;
     const result = await measureSignals(resolved, {
       cutoff: options.cutoff,

@@ -138,6 +138,21 @@ describe('the same pipeline on DuckDB and Postgres', () => {
     expect(pg.predictions.groups).toEqual((JSON.parse(runs.duckdb!.stdout) as typeof pg).predictions.groups);
   });
 
+  it('validates the results on both with the same checks and outcomes', () => {
+    type Validation = { passed: boolean; counts: Record<string, number>; checks: Array<{ check: string; subject: string; status: string; value: number | null }> };
+    const duck = (JSON.parse(runs.duckdb!.stdout) as { validation: Validation }).validation;
+    const pg = (JSON.parse(runs.postgres!.stdout) as { validation: Validation }).validation;
+    expect(pg.passed).toBe(true);
+    expect(pg.counts).toEqual(duck.counts);
+    expect(pg.counts.pass).toBeGreaterThan(10);
+    expect(pg.checks.map(({ check, subject, status }) => [check, subject, status])).toEqual(duck.checks.map(({ check, subject, status }) => [check, subject, status]));
+    pg.checks.forEach((check, i) => {
+      const other = duck.checks[i]!.value;
+      if (check.value === null || other === null) expect(check.value).toBe(other);
+      else expect(check.value).toBeCloseTo(other, 9);
+    });
+  });
+
   it('file sources reach Postgres as tables with their file and line, every row loaded', async () => {
     const csvRows = readFileSync(join(dir, 'data', 'orders.csv'), 'utf8').trim().split('\n').length - 1;
     const [loaded] = await withWarehouse(dir, 'pg', (warehouse) =>

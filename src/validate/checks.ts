@@ -1,8 +1,8 @@
 import type { SourceName } from '../config/schema.js';
-import type { DuckDb } from '../warehouse/duckdb.js';
+import type { Warehouse } from '../warehouse/index.js';
 import { freshnessLimitFor, shareBoundsFor, type ValidationSettings } from './settings.js';
 import { psi, segmentDrift, type SegmentPoint } from './stats.js';
-import { columnsOf, tableExists, VALIDATION_TABLE, type CheckResult } from './store.js';
+import { VALIDATION_TABLE, type CheckResult } from './store.js';
 
 /** The staged model and event timestamp of each source whose rows are events in time. */
 const SOURCE_EVENTS: Partial<Record<SourceName, string>> = {
@@ -17,8 +17,12 @@ const SOURCE_EVENTS: Partial<Record<SourceName, string>> = {
 const pct = (value: number, digits = 1) => `${(value * 100).toFixed(digits)}%`;
 const int = (value: number) => Math.round(value).toLocaleString('en-US');
 
+/**
+ * The checks read through the Warehouse interface, in SQL that DuckDB and Postgres both speak
+ * (positional parameters, generate_series, interval '1 day', extract(epoch ...)).
+ */
 export interface CheckContext {
-  db: DuckDb;
+  db: Warehouse;
   asOf: string;
   settings: ValidationSettings;
   sources: SourceName[];
@@ -42,10 +46,10 @@ function skip(check: string, message: string): CheckResult {
 }
 
 export async function checkSegmentsExhaustive({ db }: CheckContext): Promise<CheckResult[]> {
-  if (!(await tableExists(db, 'customer_profile')) || !(await tableExists(db, 'segment_summary'))) {
+  if (!(await db.tableExists('customer_profile')) || !(await db.tableExists('segment_summary'))) {
     return [skip('segments_exhaustive', 'customer_profile or segment_summary is missing: run `retain run`')];
   }
-  const [row] = await db.all<{ rows: number; customers: number; no_segment: number; unknown_segment: number }>(`
+  const [row] = await db.query<{ rows: number; customers: number; no_segment: number; unknown_segment: number }>(`
     select
       count(*) as rows,
       count(distinct customer_id) as customers,
@@ -72,8 +76,8 @@ export async function checkSegmentsExhaustive({ db }: CheckContext): Promise<Che
 }
 
 export async function checkSegmentShares({ db, settings }: CheckContext): Promise<CheckResult[]> {
-  if (!(await tableExists(db, 'segment_summary'))) return [skip('segment_share_bounds', 'segment_summary is missing')];
-  const rows = await db.all<{ segment: string; customers: number; share_of_customers: number }>(
+  if (!(await db.tableExists('segment_summary'))) return [skip('segment_share_bounds', 'segment_summary is missing')];
+  const rows = await db.query<{ segment: string; customers: number; share_of_customers: number }>(
     'select segment, customers, share_of_customers from segment_summary order by segment_order',
   );
   return rows.map((row) => {
@@ -140,24 +144,29 @@ function psiResult(check: string, subject: string, asOf: string, runs: Map<strin
 
 /** PSI of segment shares and of the R, F, M score distributions; per-segment drift against its history. */
 export async function checkDrift({ db, asOf, settings }: CheckContext): Promise<CheckResult[]> {
-  if (!(await tableExists(db, 'customer_segments'))) return [skip('segment_psi', 'customer_segments (the run history) is missing')];
+  if (!(await db.tableExists('customer_segments'))) return [skip('segment_psi', 'customer_segments (the run history) is missing')];
   const window = settings.drift.historyRuns + 1;
-  const recent = `as_of_date in (select distinct as_of_date from customer_segments where as_of_date <= cast($as_of as date) order by as_of_date desc limit ${window})`;
-  const segmentRows = await db.all<CountRow>(
-    `select strftime(as_of_date, '%Y-%m-%d') as as_of_date, segment as key, count(*) as customers
-     from customer_segments where ${recent} group by all order by 1, 2`,
-    { as_of: asOf },
+  const recent = `as_of_date in (select distinct as_of_date from customer_segments where as_of_date <= cast($1 as date) order by as_of_date desc limit ${window})`;
+  const segmentRows = await db.query<CountRow>(
+    `select cast(as_of_date as varchar) as as_of_date, segment as key, count(*) as customers
+     from customer_segments where ${recent} group by 1, 2 order by 1, 2`,
+    [asOf],
   );
   const results: CheckResult[] = [];
   const segmentRuns = byRun(segmentRows);
   results.push(psiResult('segment_psi', '', asOf, segmentRuns, settings));
   for (const [score, letter] of [['r_score', 'R'], ['f_score', 'F'], ['m_score', 'M']] as const) {
-    const rows = await db.all<CountRow>(
-      `select strftime(as_of_date, '%Y-%m-%d') as as_of_date, regexp_extract(rfm_cell, '${letter}([0-9]+)', 1) as key, count(*) as customers
+    // the score is the digits after its letter in rfm_cell (R5F3M4, R10F1M2): the letters are
+    // fixed, so position arithmetic replaces a regex (whose functions differ between warehouses)
+    const next = { R: 'F', F: 'M', M: null }[letter];
+    const start = `strpos(rfm_cell, '${letter}') + 1`;
+    const scoreOf = next ? `substring(rfm_cell, ${start}, strpos(rfm_cell, '${next}') - ${start})` : `substring(rfm_cell, ${start})`;
+    const rows = await db.query<CountRow>(
+      `select cast(as_of_date as varchar) as as_of_date, ${scoreOf} as key, count(*) as customers
        from customer_segments where ${recent} and as_of_date >= (
-         select coalesce(max(as_of_date), cast($as_of as date)) from customer_segments where as_of_date < cast($as_of as date)
-       ) group by all order by 1, 2`,
-      { as_of: asOf },
+         select coalesce(max(as_of_date), cast($1 as date)) from customer_segments where as_of_date < cast($1 as date)
+       ) group by 1, 2 order by 1, 2`,
+      [asOf],
     );
     results.push(psiResult('score_psi', score, asOf, byRun(rows), settings));
   }
@@ -210,8 +219,8 @@ function sumValues(map: Map<string, number>): number {
   return total;
 }
 
-async function segmentOrder(db: DuckDb, segments: string[]): Promise<string[]> {
-  const rows = await db.all<{ segment: string }>('select segment from segment_summary order by segment_order');
+async function segmentOrder(db: Warehouse, segments: string[]): Promise<string[]> {
+  const rows = await db.query<{ segment: string }>('select segment from segment_summary order by segment_order');
   const order = rows.map((row) => row.segment);
   return [...order.filter((s) => segments.includes(s)), ...segments.filter((s) => !order.includes(s)).sort()];
 }
@@ -223,8 +232,8 @@ async function segmentOrder(db: DuckDb, segments: string[]): Promise<string[]> {
  */
 export async function checkQuantileBins({ db, settings }: CheckContext): Promise<CheckResult[]> {
   if (settings.rfm.method !== 'quantile') return [skip('quantile_bins', 'RFM scores use fixed thresholds, not quantiles: bins follow the boundaries')];
-  if (!(await tableExists(db, 'customer_profile'))) return [skip('quantile_bins', 'customer_profile is missing')];
-  const columns = await columnsOf(db, 'customer_profile');
+  if (!(await db.tableExists('customer_profile'))) return [skip('quantile_bins', 'customer_profile is missing')];
+  const columns = new Set(await db.columns('customer_profile'));
   const bins = settings.rfm.bins;
   const results: CheckResult[] = [];
   for (const [score, measure, direction] of [
@@ -240,21 +249,21 @@ export async function checkQuantileBins({ db, settings }: CheckContext): Promise
       groups as (select ${measure} as v, count(*) as c from customer_profile group by 1),
       ordered as (select v, c, sum(c) over (order by v ${direction} nulls last rows between unbounded preceding and current row) - c as start from groups),
       total as (select sum(c) as n from groups)`;
-    const sizes = await db.all<{ bin: number; actual: number; implied: number }>(`
+    const sizes = await db.query<{ bin: number; actual: number; implied: number }>(`
       with ${groups},
       implied as (select cast(floor(start * ${bins} / n) + 1 as integer) as bin, sum(c) as implied from ordered, total group by 1),
       actual as (select ${score} as bin, count(*) as actual from customer_profile group by 1),
-      bins as (select cast(range + 1 as integer) as bin from range(${bins}))
+      bins as (select cast(i + 1 as integer) as bin from generate_series(0, ${bins - 1}) as g(i))
       select bins.bin, coalesce(actual.actual, 0) as actual, coalesce(implied.implied, 0) as implied
       from bins left join actual on actual.bin = bins.bin left join implied on implied.bin = bins.bin
       order by bins.bin`);
-    const straddling = await db.all<{ v: unknown; c: number; start: number; bin: number }>(`
+    const straddling = await db.query<{ v: unknown; c: number; start: number; bin: number }>(`
       with ${groups}
       select v, c, start, cast(floor(start * ${bins} / n) + 1 as integer) as bin from ordered, total
-      where c > 1 and exists (select 1 from range(1, ${bins}) b(j) where start < j * n / ${bins} and start + c > j * n / ${bins})
+      where c > 1 and exists (select 1 from generate_series(1, ${bins - 1}) as b(j) where start < j * n / ${bins} and start + c > j * n / ${bins})
       order by c desc limit 3`);
     const n = sizes.reduce((a, row) => a + Number(row.actual), 0);
-    const extraRows = await db.all<{ n: number }>(`select count(*) as n from customer_profile where ${score} is null or ${score} < 1 or ${score} > ${bins}`);
+    const extraRows = await db.query<{ n: number }>(`select count(*) as n from customer_profile where ${score} is null or ${score} < 1 or ${score} > ${bins}`);
     const outside = Number(extraRows[0]!.n);
     if (n === 0 && outside === 0) {
       results.push({ check: 'quantile_bins', subject: score, status: 'skip', value: null, threshold: null, message: 'no customers' });
@@ -295,6 +304,12 @@ export async function checkQuantileBins({ db, settings }: CheckContext): Promise
   return results;
 }
 
+/** A timestamp as the Warehouse returns it (ISO, or YYYY-MM-DD at midnight) to 'YYYY-MM-DD HH:MM'. */
+function minuteOf(value: string): string {
+  const text = String(value);
+  return `${text.slice(0, 10)} ${text.length > 10 ? text.slice(11, 16) : '00:00'}`;
+}
+
 function formatValue(value: unknown): string {
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(2);
   return String(value);
@@ -308,15 +323,15 @@ export async function checkFreshness({ db, asOf, settings, sources }: CheckConte
     const limit = freshnessLimitFor(settings, source);
     if (!column) continue;
     const model = `stg_retain__${source}`;
-    if (!(await tableExists(db, model))) {
+    if (!(await db.tableExists(model))) {
       results.push({ check: 'freshness', subject: source, status: 'skip', value: null, threshold: limit ?? null, message: `${model} is missing` });
       continue;
     }
-    const [row] = await db.all<{ newest: string | null; hours: number | null }>(
-      `select strftime(max(${column}), '%Y-%m-%d %H:%M') as newest,
-              date_diff('second', max(${column}), cast(cast($as_of as date) + interval 1 day as timestamp)) / 3600.0 as hours
-       from ${model} where ${column} < cast(cast($as_of as date) + interval 1 day as timestamp)`,
-      { as_of: asOf },
+    const [row] = await db.query<{ newest: string | null; hours: number | null }>(
+      `select max(${column}) as newest,
+              extract(epoch from (cast(cast($1 as date) + interval '1 day' as timestamp) - max(${column}))) / 3600.0 as hours
+       from ${model} where ${column} < cast(cast($1 as date) + interval '1 day' as timestamp)`,
+      [asOf],
     );
     if (row?.newest === null || row?.newest === undefined) {
       results.push({ check: 'freshness', subject: source, status: limit === undefined ? 'skip' : 'fail', value: null, threshold: limit ?? null, message: `no ${source} up to ${asOf}` });
@@ -329,7 +344,7 @@ export async function checkFreshness({ db, asOf, settings, sources }: CheckConte
       status: limit === undefined ? 'skip' : hours > limit ? 'fail' : 'pass',
       value: hours,
       threshold: limit ?? null,
-      message: `newest ${row.newest}, ${hours.toFixed(1)}h before the end of ${asOf}${limit === undefined ? `; no limit set (validation.freshness_hours.${source})` : ''}`,
+      message: `newest ${minuteOf(row.newest)}, ${hours.toFixed(1)}h before the end of ${asOf}${limit === undefined ? `; no limit set (validation.freshness_hours.${source})` : ''}`,
     });
   }
   return results;
@@ -338,17 +353,17 @@ export async function checkFreshness({ db, asOf, settings, sources }: CheckConte
 /** Input rows of each configured source (accepted + rejected) against the previous validation. */
 export async function checkSourceRows({ db, settings, sources }: CheckContext): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
-  const hasHistory = await tableExists(db, VALIDATION_TABLE);
+  const hasHistory = await db.tableExists(VALIDATION_TABLE);
   for (const source of sources) {
     const model = `base_retain__${source}`;
-    if (!(await tableExists(db, model))) continue;
-    const [row] = await db.all<{ n: number }>(`select count(*) as n from ${model}`);
+    if (!(await db.tableExists(model))) continue;
+    const [row] = await db.query<{ n: number }>(`select count(*) as n from ${model}`);
     const rows = Number(row!.n);
     const previous = hasHistory
-      ? await db.all<{ value: number; as_of_date: string }>(
-          `select value, strftime(as_of_date, '%Y-%m-%d') as as_of_date from ${VALIDATION_TABLE}
-           where check_name = 'source_rows' and subject = $source and value is not null order by checked_at desc limit 1`,
-          { source },
+      ? await db.query<{ value: number; as_of_date: string }>(
+          `select value, cast(as_of_date as varchar) as as_of_date from ${VALIDATION_TABLE}
+           where check_name = 'source_rows' and subject = $1 and value is not null order by checked_at desc limit 1`,
+          [source],
         )
       : [];
     if (previous.length === 0) {
@@ -376,8 +391,8 @@ export async function checkSourceRows({ db, settings, sources }: CheckContext): 
  * (eligible and not holdout) must have no ineligibility reason and no erasure request.
  */
 export async function checkAudiences({ db, asOf }: CheckContext): Promise<CheckResult[]> {
-  if (!(await tableExists(db, 'audience_members'))) return [];
-  const columns = await columnsOf(db, 'audience_members');
+  if (!(await db.tableExists('audience_members'))) return [];
+  const columns = new Set(await db.columns('audience_members'));
   const audience = ['audience', 'audience_name', 'audience_id'].find((c) => columns.has(c));
   if (!audience || !columns.has('customer_id')) {
     return [skip('audience_eligibility', 'audience_members has no audience or customer_id column')];
@@ -390,12 +405,12 @@ export async function checkAudiences({ db, asOf }: CheckContext): Promise<CheckR
   if (columns.has('is_holdout')) reasons.push(`case when is_holdout then 'holdout' end`);
   if (columns.has('ineligibility_reason')) reasons.push('ineligibility_reason');
   if (columns.has('eligibility_reason')) reasons.push(`case when eligibility_reason not in ('eligible', 'ok') then eligibility_reason end`);
-  const hasErasures = await tableExists(db, 'stg_retain__erasure_requests');
+  const hasErasures = await db.tableExists('stg_retain__erasure_requests');
   if (hasErasures) {
-    reasons.push(`case when customer_id in (select customer_id from stg_retain__erasure_requests where requested_at < cast(cast($as_of as date) + interval 1 day as timestamp)) then 'erasure' end`);
+    reasons.push(`case when customer_id in (select customer_id from stg_retain__erasure_requests where requested_at < cast(cast($1 as date) + interval '1 day' as timestamp)) then 'erasure' end`);
   }
   const reason = reasons.length ? `coalesce(${reasons.join(', ')})` : 'cast(null as varchar)';
-  const rows = await db.all<{ audience: string; members: number; sendable: number; ineligible: number; example: string | null }>(
+  const rows = await db.query<{ audience: string; members: number; sendable: number; ineligible: number; example: string | null }>(
     `with members as (
        select ${audience} as audience, ${sendable.length ? sendable.join(' and ') : 'true'} as is_sendable, ${reason} as reason
        from audience_members
@@ -404,7 +419,7 @@ export async function checkAudiences({ db, asOf }: CheckContext): Promise<CheckR
             count(*) filter (where is_sendable and reason is not null) as ineligible,
             string_agg(distinct reason, ', ' order by reason) filter (where is_sendable and reason is not null) as example
      from members group by audience order by audience`,
-    hasErasures ? { as_of: asOf } : undefined,
+    hasErasures ? [asOf] : undefined,
   );
   return rows.map((row) => ({
     check: 'audience_eligibility',

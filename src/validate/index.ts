@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { ResolvedConfig } from '../config/load.js';
 import type { SourceName } from '../config/schema.js';
 import { RetainError } from '../errors.js';
 import { acquireLock } from '../pipeline/lock.js';
-import { openDuckDb } from '../warehouse/duckdb.js';
+import { openDuckDbWarehouse } from '../warehouse/duckdb-warehouse.js';
+import { openWarehouse } from '../warehouse/index.js';
+import { describeTarget } from '../warehouse/target.js';
 import { runChecks } from './checks.js';
 import { validationSettings } from './settings.js';
-import { appendValidationRun, tableExists, type ValidationRun } from './store.js';
+import { appendValidationRunTo, type ValidationRun } from './store.js';
 
 export type { CheckResult, ValidationRun } from './store.js';
 
@@ -26,22 +29,26 @@ export interface ValidateOptions {
  * and never while dbt has the file open.
  */
 export async function validateWarehouse(resolved: ResolvedConfig, options: ValidateOptions = {}): Promise<ValidationRun> {
-  if (resolved.connection.type !== 'duckdb') return notPortedYet(resolved, options);
+  const connection = resolved.connection;
   const warehousePath = resolved.warehousePath;
-  if (!existsSync(warehousePath)) {
+  const where = connection.type === 'duckdb' ? warehousePath : describeTarget(connection);
+  if (connection.type === 'duckdb' && !existsSync(warehousePath)) {
     throw new RetainError('usage', `no results yet: ${warehousePath} does not exist`, 'run `retain run` first');
   }
-  const release = options.lockHeld ? () => {} : acquireLock(warehousePath + '.lock', `a retain run on ${warehousePath}`);
+  mkdirSync(dirname(warehousePath), { recursive: true });
+  const release = options.lockHeld ? () => {} : acquireLock(warehousePath + '.lock', `a retain run on ${where}`);
   try {
-    const db = await openDuckDb(warehousePath, { threads: resolved.target.threads, memoryLimit: resolved.target.type === 'duckdb' ? resolved.target.memory_limit : undefined });
-    // DuckDB 1.5.2 can lose rows when a dynamic join filter is pushed below a DISTINCT (duckdb/duckdb#21757)
-    await db.run("SET disabled_optimizers = 'join_filter_pushdown'");
+    // a DuckDB file by its path (a backtest validates copies), any other target by its connection
+    const db =
+      resolved.target.type === 'duckdb'
+        ? await openDuckDbWarehouse({ type: 'duckdb', path: warehousePath, threads: resolved.target.threads, memoryLimit: resolved.target.memory_limit })
+        : await openWarehouse(connection);
     try {
-      if (!(await tableExists(db, 'customer_profile'))) {
-        throw new RetainError('usage', `${warehousePath} has no customer_profile table`, 'run `retain run` first');
+      if (!(await db.tableExists('customer_profile'))) {
+        throw new RetainError('usage', `${where} has no customer_profile table`, 'run `retain run` first');
       }
-      const asOf = options.asOf ?? (await db.all<{ d: string | null }>("select strftime(max(as_of_date), '%Y-%m-%d') as d from customer_profile"))[0]?.d;
-      if (!asOf) throw new RetainError('usage', `${warehousePath}: customer_profile is empty, nothing to validate`, 'check the orders source and run `retain run`');
+      const asOf = options.asOf ?? (await db.query<{ d: string | null }>('select cast(max(as_of_date) as varchar) as d from customer_profile'))[0]?.d;
+      if (!asOf) throw new RetainError('usage', `${where}: customer_profile is empty, nothing to validate`, 'check the orders source and run `retain run`');
       const checkedAt = new Date().toISOString();
       const results = await runChecks({
         db,
@@ -56,10 +63,10 @@ export async function validateWarehouse(resolved: ResolvedConfig, options: Valid
         passed: results.every((result) => result.status !== 'fail'),
         results,
       };
-      if (options.record !== false) await appendValidationRun(db, run);
+      if (options.record !== false) await appendValidationRunTo(db, run);
       return run;
     } finally {
-      db.close();
+      await db.close();
     }
   } finally {
     release();
@@ -86,24 +93,3 @@ export function validationJson(run: ValidationRun): Record<string, unknown> {
   };
 }
 
-/** The checks still speak DuckDB SQL: on another target they are reported as skipped, never as passed silently. */
-function notPortedYet(resolved: ResolvedConfig, options: ValidateOptions): ValidationRun {
-  const checkedAt = new Date().toISOString();
-  const asOf = options.asOf ?? resolved.config.as_of ?? checkedAt.slice(0, 10);
-  return {
-    runId: `${asOf}_${checkedAt.replace(/[-:.]/g, '').slice(0, 15)}_${randomBytes(3).toString('hex')}`,
-    asOf,
-    checkedAt,
-    passed: true,
-    results: [
-      {
-        check: 'validation',
-        subject: '',
-        status: 'skip',
-        value: null,
-        threshold: null,
-        message: `the distribution, drift and freshness checks run on duckdb targets only so far; ${resolved.connection.type} results were not checked`,
-      },
-    ],
-  };
-}

@@ -1,4 +1,5 @@
 import type { DuckDb } from '../warehouse/duckdb.js';
+import type { ColumnSpec, Warehouse } from '../warehouse/index.js';
 
 /**
  * The `validation_results` history: one row per check per validation run, appended by Node after
@@ -37,8 +38,8 @@ export const VALIDATION_DDL = `create table if not exists ${VALIDATION_TABLE} (
   check_name varchar not null,
   subject varchar not null,
   status varchar not null,
-  value double,
-  threshold double,
+  value double precision,
+  threshold double precision,
   message varchar not null
 )`;
 
@@ -78,6 +79,26 @@ export async function appendValidationRun(db: DuckDb, run: ValidationRun): Promi
     await db.run('rollback');
     throw error;
   }
+}
+
+const VALIDATION_COLUMNS: ColumnSpec[] = [
+  { name: 'run_id', type: 'text' },
+  { name: 'as_of_date', type: 'date' },
+  { name: 'checked_at', type: 'timestamp' },
+  { name: 'check_name', type: 'text' },
+  { name: 'subject', type: 'text' },
+  { name: 'status', type: 'text' },
+  { name: 'value', type: 'double' },
+  { name: 'threshold', type: 'double' },
+  { name: 'message', type: 'text' },
+];
+
+/** Appends one validation run (in one transaction) through the Warehouse interface (any target). */
+export async function appendValidationRunTo(warehouse: Warehouse, run: ValidationRun): Promise<void> {
+  await warehouse.execute(VALIDATION_DDL);
+  const finite = (value: number | null) => (value === null || !Number.isFinite(value) ? null : value);
+  const rows = run.results.map((result) => [run.runId, run.asOf, run.checkedAt, result.check, result.subject, result.status, finite(result.value), finite(result.threshold), result.message]);
+  await warehouse.writeTable(VALIDATION_TABLE, VALIDATION_COLUMNS, rows, { mode: 'append' });
 }
 
 export interface StoredCheckRow extends Record<string, unknown> {
