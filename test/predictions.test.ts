@@ -53,9 +53,10 @@ describe('predictions on generated data', () => {
   it('stores the TypeScript fit of the warehouse grouped statistics in clv_model_parameters', async () => {
     const db = await openDuckDb(warehouse, { readOnly: true });
     try {
-      const bgRows = (await db.all<{ x: number; tx: number; t: number; n: number }>('select frequency_x as x, recency_tx as tx, age_t as t, customers as n from int_clv_bgnbd_groups'))
+      // in the order retain run reads them (src/pipeline/predict.ts), so the sums match to the last bit
+      const bgRows = (await db.all<{ x: number; tx: number; t: number; n: number }>('select frequency_x as x, recency_tx as tx, age_t as t, customers as n from int_clv_bgnbd_groups order by 1, 2, 3'))
         .map((r) => ({ x: r.x, tx: r.tx, T: r.t, n: r.n }));
-      const ggRows = await db.all<{ x: number; mx: number; n: number }>('select frequency_x as x, cast(monetary_mx as double) as mx, customers as n from int_clv_gamma_gamma_groups');
+      const ggRows = await db.all<{ x: number; mx: number; n: number }>('select frequency_x as x, cast(monetary_mx as double) as mx, customers as n from int_clv_gamma_gamma_groups order by 1, 2');
       expect(runJson.predictions.groups.bgnbd).toBe(bgRows.length);
       expect(runJson.predictions.warnings).toEqual([]);
       const { fit } = fitPredictionModels(bgRows, ggRows, { min_customers: 100 });
