@@ -2,7 +2,7 @@
 // npm run bench — not a test. Generates ~1M and ~10M orders, times `retain run` end to end (dbt build of
 // every model and check, copy-and-swap of the DuckDB file), and beside it the fastest single
 // hand-written DuckDB query computing the same RFM scores and segments (bench/floor.sql), plus the peak
-// memory of the Node CLI and of dbt. Usage: npm run bench [-- --sizes 1000000,10000000 --keep]
+// memory of the Node CLI and of dbt; then bench/identity.mjs (5,000,000 identity links). Usage: npm run bench [-- --sizes 1000000,10000000 --keep]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -100,3 +100,10 @@ for (const r of rows) {
   console.log(`| ${r.orders.toLocaleString('en-US')} | ${r.customers.toLocaleString('en-US')} | ${r.generate_s} | ${r.run_s} | ${r.rfm_run_s} | ${r.floor_s} | ${r.ratio}x | ${r.rfm_ratio}x | ${r.node_peak_mib} | ${r.dbt_peak_mib} | ${r.segments_match_floor} |`);
 }
 if (existsSync(join(root, 'bench', 'out')) && !keep) rmSync(join(root, 'bench', 'out'), { recursive: true, force: true });
+
+// identity resolution on 5,000,000 links (bench/identity.mjs prints its own numbers)
+await new Promise((resolve, reject) => {
+  const child = spawn(process.execPath, [join(root, 'bench', 'identity.mjs'), ...(keep ? ['--keep'] : [])], { stdio: 'inherit' });
+  child.on('error', reject);
+  child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`bench/identity.mjs exited ${code}`))));
+});

@@ -8,6 +8,7 @@ import { EXIT_CODES } from '../src/errors.js';
 import { validationJson } from '../src/validate/index.js';
 import { runPipeline } from '../src/pipeline/run.js';
 import { describePredictions } from '../src/output/predictions.js';
+import { describeIdentity } from '../src/output/identity.js';
 
 export const runCommand = new Command('run')
   .description('Build every model as of a date with dbt, check it, and print the segments')
@@ -32,7 +33,7 @@ export const runCommand = new Command('run')
     });
     progress.done();
     if (options.json) {
-      process.stdout.write(JSON.stringify({ ok: result.validation?.passed ?? true, warehouse_path: result.warehousePath, as_of: result.asOf, target: result.target, seconds: result.seconds, nodes: result.nodes, segment_summary: result.segmentSummary, validation: result.validation ? validationJson(result.validation) : null, predictions: result.predictions }, null, 2) + '\n');
+      process.stdout.write(JSON.stringify({ ok: result.validation?.passed ?? true, warehouse_path: result.warehousePath, as_of: result.asOf, target: result.target, seconds: result.seconds, nodes: result.nodes, segment_summary: result.segmentSummary, identity: result.identity, validation: result.validation ? validationJson(result.validation) : null, predictions: result.predictions }, null, 2) + '\n');
       if (result.validation && !result.validation.passed) process.exitCode = EXIT_CODES.checks;
       return;
     }
@@ -40,6 +41,7 @@ export const runCommand = new Command('run')
     process.stdout.write(
       `\nBuilt ${result.nodes.models} models, ${result.nodes.tests} checks passed${result.nodes.warned ? ` (${result.nodes.warned} warnings)` : ''} in ${result.seconds.toFixed(1)}s as of ${result.asOf}.\nResults: ${result.warehousePath}\n`,
     );
+    process.stdout.write(describeIdentity(result.identity));
     process.stdout.write(describePredictions(result.predictions));
     if (result.validation) {
       process.stdout.write('\n' + renderValidationTable(result.validation, { color: process.stdout.isTTY, width: process.stdout.columns }) + '\n');

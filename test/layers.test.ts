@@ -61,13 +61,24 @@ beforeAll(async () => {
         group by customer_id`,
       homes: `select customer_id, home_lat, home_lon from ${data('customers')} where home_lat is not null`,
       stores: `select store_id, lat, lon from ${data('stores')}`,
-      // a creator touchpoint on the first purchase day or up to 30 days before it
+      // a creator touchpoint on the first purchase day or up to 30 days before it; touchpoints
+      // before signing up carry an anonymous id, which the raw identity links tie to the customer
+      // (every generated link joins one identifier to one customer id)
       acquired: `
         with first_purchase as (
           select customer_id, min(first_purchase_date) as d from main.int_customers_lifecycle group by 1
+        ),
+        anonymous as (
+          select distinct id_value_a as anonymous_id, id_value_b as customer_id
+          from ${data('identity_links')} where id_type_a = 'anonymous_id' and id_type_b = 'customer_id'
+        ),
+        touchpoints as (
+          select coalesce(t.customer_id, a.customer_id) as customer_id, t.occurred_at
+          from ${data('creator_touchpoints')} t
+          left join anonymous a on t.anonymous_id = a.anonymous_id
         )
         select distinct t.customer_id
-        from ${data('creator_touchpoints')} t
+        from touchpoints t
         join first_purchase f on t.customer_id = f.customer_id
         where cast(t.occurred_at as date) between f.d - 30 and f.d`,
     };

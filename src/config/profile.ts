@@ -1,6 +1,7 @@
 /**
- * The optional `profile:` section of retain.yml: thresholds and windows of the lifecycle stage and
- * the behavioural layers (merged over dbt_project.yml's retain_lifecycle and retain_layers), and the
+ * The optional `profile:` section of retain.yml: identity resolution settings, thresholds and windows
+ * of the lifecycle stage and the behavioural layers (merged over dbt_project.yml's retain_identity,
+ * retain_lifecycle and retain_layers), and the
  * strategy refinements (replacing retain_strategy_refinements), whose readable `when` rules are
  * parsed and checked here against the segment rule columns and retain_profile_rule_columns.
  */
@@ -21,6 +22,13 @@ export const profileSchema = z.strictObject({
     })
     .optional()
     .describe('Lifecycle stage thresholds; merged over dbt_project.yml retain_lifecycle'),
+  identity: z
+    .strictObject({
+      max_customers_per_identifier: z.int().min(1).optional().describe('An identifier linked to more distinct customer ids than this merges none of them (a collision)'),
+      max_passes: z.int().min(1).max(200).optional().describe('Label propagation fails the build if labels still change after this many passes'),
+    })
+    .optional()
+    .describe('Identity resolution settings; merged over dbt_project.yml retain_identity'),
   layers: z
     .record(z.string().regex(/^[a-z][a-z0-9_]*$/), nonNegative)
     .optional()
@@ -52,6 +60,7 @@ export type ProfileConfig = z.infer<typeof profileSchema>;
 export function profileVars(profile: ProfileConfig | undefined): Record<string, unknown> {
   const defaults = dbtProjectVars() as unknown as {
     retain_lifecycle: Record<string, number>;
+    retain_identity: Record<string, number>;
     retain_layers: Record<string, number>;
     retain_rule_columns: Record<string, ColumnType>;
     retain_profile_rule_columns: Record<string, ColumnType>;
@@ -80,6 +89,7 @@ export function profileVars(profile: ProfileConfig | undefined): Record<string, 
     : defaults.retain_strategy_refinements;
   return {
     retain_lifecycle: { ...defaults.retain_lifecycle, ...(profile?.lifecycle ?? {}) },
+    retain_identity: { ...defaults.retain_identity, ...(profile?.identity ?? {}) },
     retain_layers: { ...defaults.retain_layers, ...(profile?.layers ?? {}) },
     retain_strategy_refinements: refinements,
   };

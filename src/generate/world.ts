@@ -436,12 +436,14 @@ export class World {
       ? `CASE WHEN ue < 0.02 THEN upper(substr(local, 1, 1)) || substr(local, 2) || '@' || upper(substr(dom, 1, 1)) || substr(dom, 2)
               WHEN ue < 0.03 THEN ' ' || local || '@' || dom || ' ' ELSE local || '@' || dom END`
       : `local || '@' || dom`;
-    const d4 = `lpad(CAST(floor(uph * 10000)::INTEGER AS VARCHAR), 4, '0')`;
+    // Phone numbers are unique per customer (the digits are a bijection of cid), so identity
+    // resolution, which merges customers sharing a phone, merges no generated customers by chance.
+    const digits = (n: number) => `lpad(CAST((cid * 7919 + 1234567) % ${10 ** n} AS VARCHAR), ${n}, '0')`;
     const phone = `CASE WHEN ${u('phone.has')} >= 0.55 THEN NULL
-        WHEN country IN ('US', 'CA') THEN ${messy ? `CASE WHEN ${u('phone.fmt')} < 0.3 THEN '(' || ${cityCode} || ') 555-' || ${d4} ELSE '+1' || ${cityCode} || '555' || ${d4} END` : `'+1' || ${cityCode} || '555' || ${d4}`}
-        WHEN country = 'GB' THEN '+447700900' || lpad(CAST(floor(uph * 1000)::INTEGER AS VARCHAR), 3, '0')
-        WHEN country = 'DE' THEN '+4915' || lpad(CAST(floor(uph * 1e9)::BIGINT AS VARCHAR), 9, '0')
-        ELSE '+336' || lpad(CAST(floor(uph * 1e8)::BIGINT AS VARCHAR), 8, '0') END`;
+        WHEN country IN ('US', 'CA') THEN ${messy ? `CASE WHEN ${u('phone.fmt')} < 0.3 THEN '(' || ${cityCode} || ') ' || substr(${digits(7)}, 1, 3) || '-' || substr(${digits(7)}, 4, 4) ELSE '+1' || ${cityCode} || ${digits(7)} END` : `'+1' || ${cityCode} || ${digits(7)}`}
+        WHEN country = 'GB' THEN '+447' || ${digits(9)}
+        WHEN country = 'DE' THEN '+4915' || ${digits(9)}
+        ELSE '+336' || ${digits(8)} END`;
     const acqOther = ACQUISITION_CHANNELS.map(([name]) => name);
     const acqWeights = ACQUISITION_CHANNELS.map(([, w]) => w);
     const acquisition = `CASE WHEN by_creator THEN 'creator' ELSE ${at(strList(acqOther), pick(`((${u('acq')} - ${num(CREATOR_SHARE)}) / ${num(1 - CREATOR_SHARE)})`, acqWeights))} END`;
@@ -449,7 +451,7 @@ export class World {
         country, ${postal} AS postal_code, home_lat, home_lon, ${acquisition} AS acquisition_channel,
         CASE WHEN by_creator THEN ${this.id('CR', this.attr.creatorIdx('cid'), 5)} END AS acquisition_creator_id
       FROM (SELECT *, ${local} AS local FROM (
-        SELECT *, ${fn} AS fname, ${ln} AS lname, ${dom} AS dom, ${u('email.style')} AS us, ${u('email.dirty')} AS ue, ${u('phone')} AS uph, ${pn} AS pn FROM cust))
+        SELECT *, ${fn} AS fname, ${ln} AS lname, ${dom} AS dom, ${u('email.style')} AS us, ${u('email.dirty')} AS ue, ${pn} AS pn FROM cust))
       ORDER BY cid`;
   }
 

@@ -10,6 +10,7 @@ import { readSegmentSummary, readSegmentSummaryFrom, type SegmentSummaryRow } fr
 import { openWarehouse } from '../warehouse/index.js';
 import { loadFileSources } from '../warehouse/load.js';
 import { describeTarget } from '../warehouse/target.js';
+import { readIdentitySummary, type IdentitySummary } from './identity.js';
 
 export interface RunOptions {
   asOf?: string;
@@ -28,6 +29,8 @@ export interface RunResult {
   seconds: number;
   nodes: { models: number; tests: number; passed: number; warned: number };
   segmentSummary: SegmentSummaryRow[];
+  /** identity resolution of this run (issue 3); null when the build did not include it */
+  identity: IdentitySummary | null;
   /** the checks run on the swapped-in results (trust, issue 6); absent with validate: false */
   validation?: ValidationRun;
   /** the BG/NBD and Gamma-Gamma fit of this run (issue 4) */
@@ -97,12 +100,13 @@ export async function runPipeline(resolved: ResolvedConfig, options: RunOptions 
     rmSync(failedDir, { recursive: true, force: true });
     const counts = countNodes(results);
     const segmentSummary = await readSegmentSummary(warehousePath).catch(() => []);
+    const identity = await readIdentitySummary(warehousePath).catch(() => null);
 
     // --- trust (issue 6): distribution, drift and freshness checks of the swapped-in results, ---
     // appended to validation_results while this run still holds the lock (dbt has released the file)
     const validation = options.validate === false ? undefined : await validateWarehouse(resolved, { asOf, lockHeld: true });
 
-    return { warehousePath, asOf, target: resolved.targetName, seconds, nodes: counts, segmentSummary, validation, predictions: predictionsResult(predictions, clvFit) };
+    return { warehousePath, asOf, target: resolved.targetName, seconds, nodes: counts, segmentSummary, identity, validation, predictions: predictionsResult(predictions, clvFit) };
   } finally {
     release();
   }
@@ -224,7 +228,7 @@ async function runServerPipeline(resolved: ResolvedConfig, options: RunOptions):
       await reader.close();
     }
     const validation = options.validate === false ? undefined : await validateWarehouse(resolved, { asOf, lockHeld: true });
-    return { warehousePath: where, asOf, target: resolved.targetName, seconds, nodes: countNodes(results), segmentSummary, validation, predictions: predictionsResult(predictions, clvFit) };
+    return { warehousePath: where, asOf, target: resolved.targetName, seconds, nodes: countNodes(results), segmentSummary, identity: null, validation, predictions: predictionsResult(predictions, clvFit) };
   } finally {
     release();
   }

@@ -10,7 +10,7 @@
 with
 
 touchpoints as (
-    select * from {{ ref('stg_retain__creator_touchpoints') }}
+    select * from {{ ref('int_creator_touchpoints_resolved') }}
     where
         customer_id is not null
         and occurred_date <= {{ retain_as_of() }}

@@ -20,7 +20,7 @@
 with
 
 events as (
-    select * from {{ ref('stg_retain__engagement_events') }}
+    select * from {{ ref('int_engagement_events_resolved') }}
 ),
 
 dated as (

@@ -18,7 +18,7 @@ netted as (
 ),
 
 orders as (
-    select * from {{ ref('stg_retain__orders') }}
+    select * from {{ ref('int_orders_resolved') }}
 ),
 
 lifecycle as (

@@ -23,7 +23,7 @@ stores as (
 ),
 
 visits as (
-    select * from {{ ref('stg_retain__store_visits') }}
+    select * from {{ ref('int_store_visits_resolved') }}
     where
         customer_id is not null
         and visit_date <= {{ retain_as_of() }}

@@ -6,7 +6,7 @@
 with
 
 orders as (
-    select * from {{ ref('stg_retain__orders') }}
+    select * from {{ ref('int_orders_resolved') }}
 ),
 
 returns as (
