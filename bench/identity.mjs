@@ -23,7 +23,6 @@ import { loadConfig } from '../dist/src/config/load.js';
 import { runPipeline } from '../dist/src/pipeline/run.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'bin', 'retain.js');
 const args = process.argv.slice(2);
 const links = args.includes('--links') ? Number(args[args.indexOf('--links') + 1]) : 5_000_000;
 const keep = args.includes('--keep');
