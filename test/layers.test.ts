@@ -86,7 +86,7 @@ beforeAll(async () => {
   } finally {
     db.close();
   }
-}, 240_000);
+}, 600_000);
 
 describe('customer_profile layers on generated data', () => {
   it('gives every customer exactly one of the six lifecycle stages, consistent with its own cycle', () => {
