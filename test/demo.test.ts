@@ -46,5 +46,5 @@ describe('retain demo', () => {
     } finally {
       db.close();
     }
-  });
+  }, 600_000);
 });

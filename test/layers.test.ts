@@ -237,7 +237,7 @@ describe('retain signals on a backtest split', () => {
     }
     for (const layer of out.layers) expect(layer.groups).toBeGreaterThanOrEqual(out.segments.groups);
     expect(out.segments.revenue_variance_share).toBeGreaterThan(0);
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('lifecycle_stage in the rule language', () => {
