@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { liftStats, summarize } from '../src/lift/stats.js';
 import { holdoutFraction, isHeldOut } from '../src/sync/holdout.js';
@@ -32,9 +31,11 @@ describe('backoff and Retry-After', () => {
 });
 
 describe('holdout assignment', () => {
-  it('is the first 32 bits of sha256(salt:id) against the share, stable and salt-dependent', () => {
-    const expected = createHash('sha256').update('exp1:C42').digest().readUInt32BE(0) / 2 ** 32;
-    expect(holdoutFraction('exp1', 'C42')).toBe(expected);
+  it('is the first 32 bits of md5(salt:id) against the share, stable and salt-dependent', () => {
+    // md5("salt:c1") = 1cb5470d6a04b65bc477ad9e9aad7f6e (python3 -c "import hashlib; print(hashlib.md5(b'salt:c1').hexdigest())")
+    expect(holdoutFraction('salt', 'c1')).toBe(0x1cb5470d / 2 ** 32);
+    expect(isHeldOut('salt', 'c1', 11.3)).toBe(true);
+    expect(isHeldOut('salt', 'c1', 11.2)).toBe(false);
     expect(isHeldOut('exp1', 'C42', 100)).toBe(true);
     expect(isHeldOut('exp1', 'C42', 0)).toBe(false);
     const ids = Array.from({ length: 20_000 }, (_, i) => `C${i}`);

@@ -49,6 +49,10 @@ refined as (
     select * from {{ ref('int_customers_strategy_refined') }}
 ),
 
+consents as (
+    select * from {{ ref('int_customers_consented') }}
+),
+
 final as (
     select
         customers.customer_id,
@@ -155,7 +159,14 @@ final as (
         refined.profile_max_messages_per_week,
         refined.profile_max_messages_per_week_reason,
         refined.profile_incentive,
-        refined.profile_incentive_reason
+        refined.profile_incentive_reason,
+        -- consent: the latest status per purpose ('granted', 'revoked', null = never recorded)
+        consents.consent_email,
+        consents.consent_sms,
+        consents.consent_push,
+        consents.consent_ads,
+        consents.consent_profiling,
+        consents.consent_location
     from customers
     left join segments
         on customers.segment = segments.segment
@@ -177,6 +188,8 @@ final as (
         on customers.customer_id = flags.customer_id
     left join refined
         on customers.customer_id = refined.customer_id
+    left join consents
+        on customers.customer_id = consents.customer_id
 )
 
 select * from final

@@ -4,10 +4,16 @@ import { isNode, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { dbtProjectVars, type PredictionSettings } from '../project.js';
-import { parseRule, RuleSyntaxError, type RuleNode } from './rules.js';
+import { parseRule, RuleSyntaxError, type ColumnType, type RuleNode } from './rules.js';
+
+/** Consent columns audience predicates may use. */
+const CONSENT_RULE_COLUMNS: Record<string, ColumnType> = Object.fromEntries(
+  ['email', 'sms', 'push', 'ads', 'profiling', 'location'].map((p) => [`consent_${p}`, 'string' as ColumnType]),
+);
 import { configSchema, type RetainConfig, type SourceName, type TargetConfig } from './schema.js';
 import { profileVars } from './profile.js';
 import { resolveConnection, type TargetConnection } from '../warehouse/target.js';
+import { audienceVars, resolveAudiences, resolveDestinations, type ResolvedAudience } from './activation.js';
 
 export const CONFIG_FILE = 'retain.yml';
 
@@ -35,6 +41,9 @@ export interface ResolvedConfig {
   sources: Partial<Record<SourceName, ResolvedSource>>;
   segments: Array<{ name: string; label: string; is_priority: boolean; when: RuleNode }>;
   strategies: Array<Record<string, unknown> & { segment: string }>;
+  /** Destinations with settings checked by each type's schema (secrets are read from env at sync time). */
+  destinations: Record<string, { type: string; settings: unknown }>;
+  audiences: ResolvedAudience[];
 }
 
 /** Finds retain.yml: the explicit path, or the nearest one from `cwd` upwards. */
@@ -213,10 +222,17 @@ function resolveConfig(
     }
   }
 
+  const destinations = resolveDestinations(config.destinations as Record<string, { type: string } & Record<string, unknown>> | undefined);
+  const ruleColumns = { ...columns, ...(defaults as unknown as { retain_profile_rule_columns: Record<string, ColumnType> }).retain_profile_rule_columns, ...CONSENT_RULE_COLUMNS };
+  const defaultCost = ({ ...defaults.retain_predictions, ...(config.predictions ?? {}) } as PredictionSettings).cost_per_customer ?? null;
+  const audiences = resolveAudiences(config.audiences, destinations, segments.map((s) => s.name), ruleColumns, defaultCost);
+
   return {
     configPath,
     configDir,
     config,
+    destinations,
+    audiences,
     targetName: name,
     target,
     warehousePath,
@@ -254,6 +270,8 @@ export function dbtVars(resolved: ResolvedConfig, asOf: string): Record<string, 
     retain_predictions: predictionSettings(resolved),
     // lifecycle and behavioural layers (issue 3): retain.yml's profile section over the defaults
     ...profileVars(config.profile),
+    // activation (issue 5): the audiences whose members audience_members decides
+    retain_audiences: audienceVars(resolved.audiences),
   };
 }
 

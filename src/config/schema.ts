@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { audienceSchema, destinationSchema, syncSchema } from './activation.js';
 import { profileSchema } from './profile.js';
 
 export const SOURCE_NAMES = [
@@ -206,6 +207,12 @@ export const configSchema = z
     predictions: predictionsSchema.optional().describe('Predicted value and churn; merged over the defaults'),
     validation: validationSchema.optional().describe('Checks of each run (retain validate); merged over the defaults'),
     profile: profileSchema.optional().describe('Lifecycle and behavioural layer settings, strategy refinements per customer'),
+    destinations: z
+      .record(z.string().regex(/^[a-z][a-z0-9_]*$/), destinationSchema)
+      .optional()
+      .describe('Named destinations: type plus that type\'s settings; secrets are named by environment variable, never written here'),
+    audiences: z.array(audienceSchema).optional().describe('Audiences synced by retain sync; members decided in SQL (audience_members)'),
+    sync: syncSchema.optional().describe('Sync engine settings'),
   })
   .superRefine((config, ctx) => {
     const rfm = config.rfm;
