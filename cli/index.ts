@@ -12,6 +12,7 @@ import { schemaCommand } from './schema.js';
 import { reportCommand } from './report.js';
 import { segmentsCommand } from './segments.js';
 import { signalsCommand } from './signals.js';
+import { syncCommand } from './sync.js';
 import { validateCommand } from './validate.js';
 
 const program = new Command('retain')
@@ -20,7 +21,7 @@ const program = new Command('retain')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const command of [demoCommand, generateCommand, initCommand, runCommand, segmentsCommand, backtestCommand, validateCommand, reportCommand, signalsCommand, doctorCommand, dbtCommand, schemaCommand]) {
+for (const command of [demoCommand, generateCommand, initCommand, runCommand, segmentsCommand, backtestCommand, validateCommand, reportCommand, signalsCommand, syncCommand, doctorCommand, dbtCommand, schemaCommand]) {
   command.exitOverride();
   program.addCommand(command);
 }

@@ -29,10 +29,10 @@ export async function openDuckDb(path: string, options: OpenOptions = {}): Promi
   return {
     connection,
     async run(sql, params) {
-      await connection.run(sql, params);
+      await connection.run(sql, usedParams(sql, params));
     },
     async all<T extends Row = Row>(sql: string, params?: Record<string, DuckDBValue> | DuckDBValue[]) {
-      const reader = await connection.runAndReadAll(sql, params);
+      const reader = await connection.runAndReadAll(sql, usedParams(sql, params));
       return reader.getRowObjectsJS().map((row) => normalizeRow(row)) as T[];
     },
     close() {
@@ -40,6 +40,12 @@ export async function openDuckDb(path: string, options: OpenOptions = {}): Promi
       instance.closeSync();
     },
   };
+}
+
+/** Named parameters the statement uses (DuckDB refuses unused ones), so callers can pass one set to many statements. */
+function usedParams(sql: string, params?: Record<string, DuckDBValue> | DuckDBValue[]): Record<string, DuckDBValue> | DuckDBValue[] | undefined {
+  if (!params || Array.isArray(params)) return params;
+  return Object.fromEntries(Object.entries(params).filter(([name]) => new RegExp(`\\$${name}\\b`).test(sql)));
 }
 
 /** Plain JS values: safe BIGINTs become numbers, dates and timestamps ISO strings (dates as YYYY-MM-DD). */

@@ -7,7 +7,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../errors.js';
-import type { Destination, DestinationContext, DestinationFactory, DestinationLimits, OperationResult, SyncOperation } from '../../sync/types.js';
+import type { Destination, DestinationContext, DestinationFactory, DestinationLimits, OperationResult, SyncEvent, SyncOperation } from '../../sync/types.js';
 import { CSV_HEADER, csvLine, jsonLine, parseOutbox, recordFor, replayOutbox, type OutboxRecord } from './mapping.js';
 import { fileSettings, type FileSettings } from './settings.js';
 
@@ -48,6 +48,24 @@ export class FileDestination implements Destination {
       closeSync(fd);
     }
     return batch.map((operation) => ({ key: operation.member.key, kind: operation.kind, status: 'ok' }));
+  }
+
+  /** Transition events: one JSON line each in `<path>/<audience>.events.jsonl`, flushed before acknowledging. */
+  async sendEvents(events: SyncEvent[], ctx: DestinationContext): Promise<OperationResult[]> {
+    const path = outboxPath(this.settings, ctx.audience).replace(/\.(csv|jsonl)$/, '.events.jsonl');
+    mkdirSync(this.settings.path, { recursive: true });
+    let text = '';
+    for (const event of events) {
+      text += JSON.stringify({ event: event.name, key: event.key, segment: event.segment, occurred_at: event.occurredAt, idempotency_key: event.idempotencyKey, identifiers: event.identifiers, properties: event.properties }) + '\n';
+    }
+    const fd = openSync(path, 'a');
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    return events.map((event) => ({ key: event.key, kind: 'add', status: 'ok' }));
   }
 }
 

@@ -1,0 +1,532 @@
+/**
+ * The sync engine: for each audience, the diff between audience_members (eligible rows) and
+ * sync_state is computed in the warehouse, streamed in pages, batched to the destination's limits,
+ * paced by a token bucket, retried (429 honours Retry-After; 5xx, resets and timeouts back off with
+ * jitter), and a batch rejected as a whole is split until the bad rows are isolated. Each batch's
+ * outcome is committed atomically (state.ts): state advances only for acknowledged operations, so
+ * after a crash a rerun resends whatever was not confirmed — operations are idempotent.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { isAbsolute, resolve } from 'node:path';
+import Handlebars from 'handlebars';
+import type { ResolvedAudience } from '../config/activation.js';
+import type { ResolvedConfig } from '../config/load.js';
+import { destinationFactories } from '../destinations/index.js';
+import { ConfigError, RetainError } from '../errors.js';
+import { acquireLock } from '../pipeline/lock.js';
+import { redactSecrets } from '../redact.js';
+import { readLatestValidation } from '../validate/store.js';
+import { openDuckDb, type DuckDb } from '../warehouse/duckdb.js';
+import { TokenBucket, retryDelayMs } from './pacing.js';
+import { commitAcks, ensureSyncTables, type Ack } from './state.js';
+import { DestinationError, type Destination, type DestinationContext, type OperationResult, type SyncEvent, type SyncOperation, type SyncOperationKind } from './types.js';
+
+export interface SyncOptions {
+  /** Audience names; all audiences when empty. */
+  audiences?: string[];
+  dryRun?: boolean;
+  /** Skip the mass-removal guard and the validation gate. */
+  force?: boolean;
+  env?: NodeJS.ProcessEnv;
+  /** Tests: a destination instance per destination name instead of the registry's. */
+  destinations?: Record<string, Destination>;
+  onProgress?: (progress: SyncProgress) => void;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  /** Page size of the diff read from the warehouse. */
+  pageSize?: number;
+}
+
+export interface SyncProgress {
+  audience: string;
+  done: number;
+  total: number;
+  ratePerSecond: number;
+}
+
+export interface AudienceSyncResult {
+  audience: string;
+  destination: string;
+  runId: string;
+  dryRun: boolean;
+  status: 'succeeded' | 'partial' | 'dry_run';
+  adds: number;
+  updates: number;
+  removes: number;
+  acknowledged: number;
+  rejected: number;
+  pending: number;
+  /** Members audience_members excludes, by reason (erased, no_consent, suppressed, missing_identifier, holdout). */
+  excluded: Record<string, number>;
+  /** Members of the audience after the sync (sync_state). */
+  synced: number;
+  seconds: number;
+  /** Rejected rows, up to 20, with the destination's error. */
+  rejections: Array<{ key: string; operation: string; error: string }>;
+}
+
+const DEFAULTS = { max_removal_share: 0.5, max_attempts: 6, timeout_ms: 30_000, concurrency: 4, require_validation: true };
+
+interface PendingOp {
+  op: SyncOperation;
+  hash: string | null;
+  identifiersJson: string | null;
+  payloadJson: string | null;
+  segment: string | null;
+  transitionedOn: string | null;
+}
+
+interface WorkItem {
+  ops: PendingOp[];
+  attempt: number;
+}
+
+function sha(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Everything of an audience's templates that changes a rendered payload; part of the diff hash. */
+export function templateHash(audience: ResolvedAudience): string {
+  return sha(JSON.stringify([audience.templates, audience.segment_templates])).slice(0, 12);
+}
+
+type Renderer = (payload: Record<string, unknown>, segment: string | null) => Record<string, unknown>;
+
+export function compileTemplates(audience: ResolvedAudience): Renderer {
+  const compile = (source: string, where: string) => {
+    try {
+      const template = Handlebars.compile(source, { noEscape: true, strict: false });
+      template({});
+      return template;
+    } catch (error) {
+      throw new ConfigError(`audiences (${audience.name}).${where}: invalid template: ${(error as Error).message.split('\n')[0]}`);
+    }
+  };
+  const base = Object.fromEntries(Object.entries(audience.templates).map(([field, source]) => [field, compile(source, `templates.${field}`)]));
+  const perSegment = Object.fromEntries(
+    Object.entries(audience.segment_templates).map(([segment, fields]) => [
+      segment,
+      Object.fromEntries(Object.entries(fields).map(([field, source]) => [field, compile(source, `segment_templates.${segment}.${field}`)])),
+    ]),
+  );
+  if (Object.keys(base).length === 0 && Object.keys(perSegment).length === 0) return (payload) => payload;
+  return (payload, segment) => {
+    const templates = { ...base, ...(segment ? (perSegment[segment] ?? {}) : {}) };
+    const out = { ...payload };
+    for (const [field, template] of Object.entries(templates)) out[field] = template(payload);
+    return out;
+  };
+}
+
+async function tableExists(db: DuckDb, name: string): Promise<boolean> {
+  const rows = await db.all(`select 1 from information_schema.tables where table_schema = 'main' and table_name = $name`, { name });
+  return rows.length > 0;
+}
+
+function createDestination(resolved: ResolvedConfig, name: string, options: SyncOptions): Destination {
+  const injected = options.destinations?.[name];
+  if (injected) return injected;
+  const entry = resolved.destinations[name]!;
+  const factory = destinationFactories[entry.type]!;
+  let settings = entry.settings as Record<string, unknown>;
+  if (entry.type === 'file' && typeof settings.path === 'string' && !isAbsolute(settings.path)) {
+    settings = { ...settings, path: resolve(resolved.configDir, settings.path) };
+  }
+  return factory.create(settings, options.env ?? process.env);
+}
+
+/** Runs the syncs of the selected audiences, destination by destination. */
+export async function syncAudiences(resolved: ResolvedConfig, options: SyncOptions = {}): Promise<AudienceSyncResult[]> {
+  const wanted = options.audiences ?? [];
+  for (const name of wanted) {
+    if (!resolved.audiences.some((a) => a.name === name)) {
+      throw new RetainError('usage', `unknown audience "${name}"`, `audiences in ${resolved.configPath}: ${resolved.audiences.map((a) => a.name).join(', ') || '(none)'}`);
+    }
+  }
+  const audiences = resolved.audiences.filter((a) => wanted.length === 0 || wanted.includes(a.name));
+  if (audiences.length === 0) {
+    throw new RetainError('usage', 'no audiences to sync', `define audiences: in ${resolved.configPath} (see README, "Activation")`);
+  }
+  const byDestination = new Map<string, ResolvedAudience[]>();
+  for (const audience of audiences) byDestination.set(audience.destination, [...(byDestination.get(audience.destination) ?? []), audience]);
+
+  const results: AudienceSyncResult[] = [];
+  for (const [destinationName, list] of byDestination) {
+    results.push(...(await syncDestination(resolved, destinationName, list, options)));
+  }
+  return results;
+}
+
+async function syncDestination(resolved: ResolvedConfig, destinationName: string, audiences: ResolvedAudience[], options: SyncOptions): Promise<AudienceSyncResult[]> {
+  const dryRun = options.dryRun ?? false;
+  const settings = { ...DEFAULTS, ...(resolved.config.sync ?? {}) };
+  // renders fail before anything is locked or sent
+  const renderers = new Map(audiences.map((a) => [a.name, compileTemplates(a)]));
+  const destination = createDestination(resolved, destinationName, options);
+  for (const audience of audiences) {
+    if (audience.send_as === 'events' && !destination.sendEvents) {
+      throw new ConfigError(`audiences (${audience.name}).send_as: destination ${destinationName} (${destination.type}) cannot receive events`, 'use send_as: members, or a braze, klaviyo or webhook destination');
+    }
+  }
+
+  const releases: Array<() => void> = [];
+  if (!dryRun) {
+    releases.push(acquireLock(`${resolved.warehousePath}.sync-${destinationName}.lock`, `a sync of destination ${destinationName}`));
+    try {
+      releases.push(acquireLock(resolved.warehousePath + '.lock', `a retain run or sync on ${resolved.warehousePath}`));
+    } catch (error) {
+      releases.forEach((release) => release());
+      throw error;
+    }
+  }
+  let db: DuckDb | undefined;
+  try {
+    try {
+      db = await openDuckDb(resolved.warehousePath, { readOnly: dryRun });
+    } catch (error) {
+      throw new RetainError('usage', `cannot open the warehouse ${resolved.warehousePath}: ${(error as Error).message.split('\n')[0]}`, 'run `retain run` first; only one process may write a DuckDB file at a time');
+    }
+    if (!(await tableExists(db, 'audience_members'))) {
+      throw new RetainError('usage', `the warehouse has no audience_members table`, 'run `retain run` after adding audiences to retain.yml');
+    }
+    if (!dryRun) await ensureSyncTables(db);
+    await checkBuildIsCurrent(db, audiences);
+    if (settings.require_validation && !options.force) await checkValidation(db);
+    if (!dryRun) {
+      await db.run(`update sync_runs set status = 'interrupted', finished_at = current_timestamp where destination = $d and status = 'running'`, { d: destinationName });
+    }
+    const results: AudienceSyncResult[] = [];
+    for (const audience of audiences) {
+      results.push(await syncAudience(db, destination, audience, renderers.get(audience.name)!, settings, options));
+    }
+    return results;
+  } finally {
+    db?.close();
+    releases.reverse().forEach((release) => release());
+  }
+}
+
+async function checkBuildIsCurrent(db: DuckDb, audiences: ResolvedAudience[]): Promise<void> {
+  const rows = (await tableExists(db, 'audience_definitions'))
+    ? await db.all<{ audience: string; definition_hash: string }>('select audience, definition_hash from audience_definitions')
+    : [];
+  const built = new Map(rows.map((r) => [r.audience, r.definition_hash]));
+  for (const audience of audiences) {
+    const hash = built.get(audience.name);
+    if (hash === undefined) {
+      throw new RetainError('usage', `audience ${audience.name} is not built yet`, 'run `retain run` after adding it to retain.yml, then sync');
+    }
+    if (hash !== audience.definition_hash) {
+      throw new RetainError('usage', `audience ${audience.name} changed in retain.yml since the last run`, 'run `retain run` so audience_members reflects the new definition, then sync');
+    }
+  }
+}
+
+async function checkValidation(db: DuckDb): Promise<void> {
+  if (!(await tableExists(db, 'validation_results'))) return;
+  const rows = await readLatestValidation(db);
+  const failed = rows.filter((row) => row.status === 'fail').map((row) => (row.subject ? `${row.check_name}:${row.subject}` : row.check_name));
+  if (failed.length > 0) {
+    throw new RetainError('checks', `the latest validation (run ${rows[0]!.run_id}) failed: ${failed.slice(0, 5).join(', ')}`, 'fix the data or the bounds and rerun `retain run`; --force syncs anyway');
+  }
+}
+
+async function syncAudience(
+  db: DuckDb,
+  destination: Destination,
+  audience: ResolvedAudience,
+  render: Renderer,
+  settings: typeof DEFAULTS,
+  options: SyncOptions,
+): Promise<AudienceSyncResult> {
+  const started = Date.now();
+  const dryRun = options.dryRun ?? false;
+  const runId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}_${audience.name}_${randomBytes(3).toString('hex')}`;
+  const destinationName = audience.destination;
+  const params = { audience: audience.name, destination: destinationName, tpl: templateHash(audience) };
+  const hasState = await tableExists(db, 'sync_state');
+  const stateSql = hasState
+    ? `select key, payload_hash, identifiers, payload from sync_state where destination = $destination and audience = $audience`
+    : `select null::varchar as key, null::varchar as payload_hash, null::varchar as identifiers, null::varchar as payload where false`;
+  const diffSql = `
+    with members as (
+      select customer_id as key, identifiers, payload, payload_hash || ':' || $tpl as hash, segment,
+             cast(transitioned_on as varchar) as transitioned_on
+      from audience_members
+      where audience = $audience and is_eligible
+      qualify row_number() over (partition by customer_id order by payload_hash) = 1
+    ),
+    state as (${stateSql})
+    select
+      coalesce(members.key, state.key) as key,
+      case when state.key is null then 'add' when members.key is null then 'remove' else 'update' end as kind,
+      coalesce(members.identifiers, state.identifiers) as identifiers,
+      coalesce(members.payload, state.payload) as payload,
+      members.hash as hash,
+      members.segment as segment,
+      members.transitioned_on as transitioned_on
+    from members
+    full outer join state on members.key = state.key
+    where state.key is null or members.key is null or members.hash <> state.payload_hash`;
+  await db.run(`create or replace temp table sync_ops as ${diffSql}`, params);
+  const counts = (await db.all<{ kind: string; n: number }>('select kind, count(*)::integer as n from temp.sync_ops group by kind')).reduce<Record<string, number>>(
+    (acc, row) => ({ ...acc, [row.kind]: row.n }),
+    {},
+  );
+  const adds = counts.add ?? 0;
+  const updates = counts.update ?? 0;
+  const removes = counts.remove ?? 0;
+  const synced = hasState
+    ? ((await db.all<{ n: number }>('select count(*)::integer as n from sync_state where destination = $destination and audience = $audience', params))[0]?.n ?? 0)
+    : 0;
+  const excludedRows = await db.all<{ reason: string; n: number }>(
+    `select exclusion_reason as reason, count(*)::integer as n from audience_members where audience = $audience and not is_eligible group by 1 order by 1`,
+    params,
+  );
+  const excluded = Object.fromEntries(excludedRows.map((r) => [r.reason, r.n]));
+  const result: AudienceSyncResult = {
+    audience: audience.name,
+    destination: destinationName,
+    runId,
+    dryRun,
+    status: dryRun ? 'dry_run' : 'succeeded',
+    adds,
+    updates,
+    removes,
+    acknowledged: 0,
+    rejected: 0,
+    pending: 0,
+    excluded,
+    synced,
+    seconds: 0,
+    rejections: [],
+  };
+
+  // the mass-removal guard: an audience that suddenly lost most members is more likely a broken
+  // upstream than a real exodus; removing them all from a paid channel is hard to undo
+  if (synced > 0 && removes / synced > settings.max_removal_share && !options.force) {
+    throw new RetainError(
+      'checks',
+      `sync of ${audience.name} aborted: it would remove ${removes} of ${synced} synced members (${((removes / synced) * 100).toFixed(1)}%, limit ${(settings.max_removal_share * 100).toFixed(0)}%)`,
+      'check audience_members and the last run; if the removals are right, rerun with --force (or raise sync.max_removal_share)',
+    );
+  }
+  if (dryRun) {
+    result.synced = synced + adds - removes;
+    result.seconds = (Date.now() - started) / 1000;
+    return result;
+  }
+
+  await db.run(
+    `insert into sync_runs values ($run, $destination, $audience, current_timestamp, null, 'running', false, $adds, $updates, $removes, null, null, null, $excluded, null)`,
+    { run: runId, destination: destinationName, audience: audience.name, adds, updates, removes, excluded: Object.values(excluded).reduce((a, b) => a + b, 0) },
+  );
+
+  const total = adds + updates + removes;
+  let done = 0;
+  const report = () => options.onProgress?.({ audience: audience.name, done, total, ratePerSecond: done / Math.max((Date.now() - started) / 1000, 1e-3) });
+  let commitChain: Promise<void> = Promise.resolve();
+  const commit = (acks: Ack[]) => {
+    commitChain = commitChain.then(() => commitAcks(db, runId, destinationName, audience.name, acks));
+    return commitChain;
+  };
+
+  const ctxController = new AbortController();
+  const baseContext = { audience: audience.name, runId, signal: ctxController.signal, timeoutMs: settings.timeout_ms };
+  let failure: unknown;
+  try {
+    await destination.prepare?.(baseContext);
+    const bucket = TokenBucket.forLimits(destination.limits);
+    const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const backoff = { baseMs: 500, capMs: 30_000, random: options.random };
+    const kinds: SyncOperationKind[] = ['remove', 'add', 'update'];
+    const pageSize = options.pageSize ?? 50_000;
+
+    const events = audience.send_as === 'events';
+    const sendItem = async (item: WorkItem): Promise<OperationResult[]> => {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(new Error(`timed out after ${settings.timeout_ms} ms`)), settings.timeout_ms);
+      const ctx: DestinationContext = { ...baseContext, signal: controller.signal };
+      try {
+        if (events) {
+          const list: SyncEvent[] = item.ops.map((p) => ({
+            key: p.op.member.key,
+            name: audience.exited ? 'segment_exited' : 'segment_entered',
+            segment: audience.exited ? (audience.exited.join(',')) : (p.segment ?? ''),
+            occurredAt: (p.transitionedOn ?? new Date().toISOString().slice(0, 10)) + 'T00:00:00Z',
+            identifiers: p.op.member.identifiers,
+            properties: p.op.member.payload,
+            idempotencyKey: p.op.idempotencyKey,
+          }));
+          return await destination.sendEvents!(list, ctx);
+        }
+        return await destination.send(
+          item.ops.map((p) => p.op),
+          ctx,
+        );
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+
+    // one page at a time: the queue of work items for the page, drained by `concurrency` workers
+    for (const kind of kinds) {
+      let lastKey: string | null = null;
+      for (;;) {
+        const rows: Array<{ key: string; identifiers: string | null; payload: string | null; hash: string | null; segment: string | null; transitioned_on: string | null }> = await db.all(
+          `select key, identifiers, payload, hash, segment, transitioned_on from temp.sync_ops
+           where kind = $kind ${lastKey === null ? '' : 'and key > $last'} order by key limit ${pageSize}`,
+          lastKey === null ? { kind } : { kind, last: lastKey },
+        );
+        if (rows.length === 0) break;
+        lastKey = rows[rows.length - 1]!.key;
+        const pending: PendingOp[] = rows.map((row) => {
+          const identifiers = row.identifiers ? (JSON.parse(row.identifiers) as Record<string, string | null>) : {};
+          const rawPayload = row.payload ? (JSON.parse(row.payload) as Record<string, unknown>) : {};
+          const payload = kind === 'remove' ? rawPayload : render(rawPayload, row.segment);
+          return {
+            op: {
+              kind,
+              member: { key: row.key, identifiers, payload },
+              idempotencyKey: sha(`${audience.name}|${row.key}|${kind}|${row.hash ?? 'remove'}`).slice(0, 32),
+            },
+            hash: row.hash,
+            identifiersJson: row.identifiers,
+            payloadJson: row.payload,
+            segment: row.segment,
+            transitionedOn: row.transitioned_on,
+          };
+        });
+
+        if (events && kind === 'remove') {
+          // an entered/exited member aging out of the window: nothing to tell the destination
+          await commit(pending.map((p) => ({ key: p.op.member.key, kind, status: 'skipped', attempt: 1, payloadHash: null, identifiers: null, payload: null })));
+          done += pending.length;
+          report();
+          continue;
+        }
+
+        const queue: WorkItem[] = [];
+        for (let i = 0; i < pending.length; i += destination.limits.maxBatchSize) queue.push({ ops: pending.slice(i, i + destination.limits.maxBatchSize), attempt: 1 });
+        const worker = async () => {
+          for (;;) {
+            const item = queue.shift();
+            if (!item) return;
+            const wait = bucket.take();
+            if (wait > 0) await sleep(wait);
+            let results: OperationResult[];
+            try {
+              results = await sendItem(item);
+            } catch (error) {
+              const destinationError =
+                error instanceof DestinationError
+                  ? error
+                  : new DestinationError(redactSecrets((error as Error)?.message ?? String(error)), { retryable: true });
+              if (destinationError.details.retryable) {
+                if (item.attempt < settings.max_attempts) {
+                  await sleep(retryDelayMs(destinationError, item.attempt - 1, backoff));
+                  queue.push({ ops: item.ops, attempt: item.attempt + 1 });
+                } else {
+                  // retries used up: the outcome is unknown, so the rows stay pending and are resent next run
+                  await commit(item.ops.map((p) => ackFor(p, 'pending', item.attempt, redactSecrets(destinationError.message))));
+                  result.pending += item.ops.length;
+                  done += item.ops.length;
+                  report();
+                }
+              } else if (item.ops.length > 1) {
+                // rejected as a whole: split to isolate the bad rows
+                const half = Math.ceil(item.ops.length / 2);
+                queue.push({ ops: item.ops.slice(0, half), attempt: item.attempt }, { ops: item.ops.slice(half), attempt: item.attempt });
+              } else {
+                const message = redactSecrets(destinationError.details.body ? `${destinationError.message}: ${destinationError.details.body}` : destinationError.message);
+                await commit([ackFor(item.ops[0]!, 'rejected', item.attempt, message)]);
+                noteRejection(result, item.ops[0]!, message);
+                done += 1;
+                report();
+              }
+              continue;
+            }
+            const byKey = new Map(item.ops.map((p) => [p.op.member.key, p]));
+            const acks: Ack[] = [];
+            const retry: PendingOp[] = [];
+            const answered = new Set<string>();
+            for (const r of results) {
+              const p = byKey.get(r.key);
+              if (!p || answered.has(r.key)) continue;
+              answered.add(r.key);
+              if (r.status === 'ok') {
+                acks.push(ackFor(p, 'ok', item.attempt));
+                result.acknowledged += 1;
+              } else if (r.status === 'rejected') {
+                const message = redactSecrets(r.error ?? 'rejected');
+                acks.push(ackFor(p, 'rejected', item.attempt, message));
+                noteRejection(result, p, message);
+              } else retry.push(p);
+            }
+            // an operation the destination did not answer for has an unknown outcome: retry it
+            for (const p of item.ops) if (!answered.has(p.op.member.key)) retry.push(p);
+            if (retry.length > 0) {
+              if (item.attempt < settings.max_attempts) queue.push({ ops: retry, attempt: item.attempt + 1 });
+              else {
+                acks.push(...retry.map((p) => ackFor(p, 'pending', item.attempt, 'no acknowledgement after retries')));
+                result.pending += retry.length;
+              }
+            }
+            await commit(acks);
+            done += acks.length;
+            report();
+          }
+        };
+        // workers run until the queue is empty and no worker can add to it any more
+        for (;;) {
+          await Promise.all(Array.from({ length: settings.concurrency }, worker));
+          if (queue.length === 0) break;
+        }
+        await commitChain;
+      }
+    }
+    await destination.finish?.(baseContext);
+  } catch (error) {
+    failure = error;
+  } finally {
+    ctxController.abort();
+  }
+  await commitChain.catch(() => undefined);
+  result.seconds = (Date.now() - started) / 1000;
+  result.synced = (await db.all<{ n: number }>('select count(*)::integer as n from sync_state where destination = $destination and audience = $audience', params))[0]?.n ?? 0;
+  result.status = result.rejected + result.pending > 0 || failure ? 'partial' : 'succeeded';
+  await db.run(
+    `update sync_runs set finished_at = current_timestamp, status = $status, acknowledged = $ack, rejected = $rej, pending = $pen, error = $err where run_id = $run`,
+    {
+      status: failure ? 'failed' : result.status,
+      ack: result.acknowledged,
+      rej: result.rejected,
+      pen: result.pending,
+      err: failure ? redactSecrets(String((failure as Error)?.message ?? failure)) : null,
+      run: runId,
+    },
+  );
+  if (failure) {
+    if (failure instanceof RetainError) throw failure;
+    throw new RetainError('internal', `sync of ${audience.name} to ${destinationName} failed: ${redactSecrets(String((failure as Error)?.message ?? failure))}`, 'acknowledged operations are recorded; rerun `retain sync` to resend the rest');
+  }
+  return result;
+}
+
+function ackFor(p: PendingOp, status: Ack['status'], attempt: number, error?: string): Ack {
+  return {
+    key: p.op.member.key,
+    kind: p.op.kind,
+    status,
+    error,
+    attempt,
+    payloadHash: p.hash,
+    identifiers: p.identifiersJson,
+    payload: p.payloadJson,
+  };
+}
+
+function noteRejection(result: AudienceSyncResult, p: PendingOp, error: string): void {
+  result.rejected += 1;
+  if (result.rejections.length < 20) result.rejections.push({ key: p.op.member.key, operation: p.op.kind, error });
+}

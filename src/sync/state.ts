@@ -1,0 +1,144 @@
+/**
+ * Activation bookkeeping in the warehouse, as the leading reverse-ETL tools keep it:
+ *   sync_state      what each destination holds, per audience and key, as acknowledged by it
+ *   sync_failed     the failed index: rows the destination rejected, retried on every later run
+ *   sync_runs       one row per audience per sync
+ *   sync_changelog  one row per operation attempt outcome (key, operation, status, error, attempt, run)
+ * sync_state only ever changes inside the transaction that records an acknowledgement, so a crash at
+ * any moment leaves it describing operations the destination confirmed; anything else is resent.
+ */
+import type { DuckDb } from '../warehouse/duckdb.js';
+
+export const SYNC_TABLES_DDL = `
+create table if not exists sync_state (
+  destination varchar not null,
+  audience varchar not null,
+  key varchar not null,
+  payload_hash varchar not null,
+  identifiers varchar,
+  payload varchar,
+  synced_at timestamp not null,
+  run_id varchar not null,
+  primary key (destination, audience, key)
+);
+create table if not exists sync_failed (
+  destination varchar not null,
+  audience varchar not null,
+  key varchar not null,
+  operation varchar not null,
+  error varchar,
+  attempts integer not null,
+  first_failed_at timestamp not null,
+  last_failed_at timestamp not null,
+  run_id varchar not null,
+  primary key (destination, audience, key)
+);
+create table if not exists sync_runs (
+  run_id varchar not null,
+  destination varchar not null,
+  audience varchar not null,
+  started_at timestamp not null,
+  finished_at timestamp,
+  status varchar not null,
+  dry_run boolean not null,
+  adds integer,
+  updates integer,
+  removes integer,
+  acknowledged integer,
+  rejected integer,
+  pending integer,
+  excluded integer,
+  error varchar
+);
+create table if not exists sync_changelog (
+  run_id varchar not null,
+  destination varchar not null,
+  audience varchar not null,
+  key varchar not null,
+  operation varchar not null,
+  status varchar not null,
+  error varchar,
+  attempt integer not null,
+  recorded_at timestamp not null
+);
+`;
+
+export async function ensureSyncTables(db: DuckDb): Promise<void> {
+  await db.run(SYNC_TABLES_DDL);
+}
+
+export interface Ack {
+  key: string;
+  kind: 'add' | 'update' | 'remove';
+  /** ok: acknowledged; rejected: refused by the destination; pending: outcome unknown or retries used up. */
+  status: 'ok' | 'rejected' | 'pending' | 'skipped';
+  error?: string;
+  attempt: number;
+  payloadHash: string | null;
+  identifiers: string | null;
+  payload: string | null;
+}
+
+/**
+ * Records one batch of outcomes atomically: state advances for acknowledged operations only, the
+ * failed index and the changelog are written in the same transaction.
+ */
+export async function commitAcks(db: DuckDb, runId: string, destination: string, audience: string, acks: Ack[]): Promise<void> {
+  if (acks.length === 0) return;
+  await db.run('create temp table if not exists sync_acks (key varchar, kind varchar, status varchar, error varchar, attempt integer, payload_hash varchar, identifiers varchar, payload varchar)');
+  await db.run('delete from temp.sync_acks');
+  const appender = await db.connection.createAppender('sync_acks', 'main', 'temp');
+  for (const ack of acks) {
+    appender.appendVarchar(ack.key);
+    appender.appendVarchar(ack.kind);
+    appender.appendVarchar(ack.status);
+    if (ack.error === undefined) appender.appendNull();
+    else appender.appendVarchar(ack.error.slice(0, 2000));
+    appender.appendInteger(ack.attempt);
+    for (const value of [ack.payloadHash, ack.identifiers, ack.payload]) {
+      if (value === null) appender.appendNull();
+      else appender.appendVarchar(value);
+    }
+    appender.endRow();
+  }
+  appender.flushSync();
+  appender.closeSync();
+  const params = { run: runId, destination, audience };
+  await db.run('begin transaction');
+  try {
+    await db.run(
+      `delete from sync_state where destination = $destination and audience = $audience
+         and key in (select key from temp.sync_acks where status in ('ok', 'skipped'))`,
+      params,
+    );
+    await db.run(
+      `insert into sync_state
+       select $destination, $audience, key, payload_hash, identifiers, payload, current_timestamp, $run
+       from temp.sync_acks where status = 'ok' and kind <> 'remove'`,
+      params,
+    );
+    await db.run(
+      `delete from sync_failed where destination = $destination and audience = $audience
+         and key in (select key from temp.sync_acks where status in ('ok', 'skipped'))`,
+      params,
+    );
+    await db.run(
+      `insert or replace into sync_failed
+       select $destination, $audience, a.key, a.kind, a.error, coalesce(f.attempts, 0) + 1,
+              coalesce(f.first_failed_at, current_timestamp), current_timestamp, $run
+       from temp.sync_acks a
+       left join sync_failed f on f.destination = $destination and f.audience = $audience and f.key = a.key
+       where a.status = 'rejected'`,
+      params,
+    );
+    await db.run(
+      `insert into sync_changelog
+       select $run, $destination, $audience, key, kind, status, error, attempt, current_timestamp from temp.sync_acks`,
+      params,
+    );
+    await db.run('commit');
+  } catch (error) {
+    await db.run('rollback').catch(() => undefined);
+    throw error;
+  }
+}
