@@ -67,8 +67,12 @@ export interface AudienceSyncResult {
 
 const DEFAULTS = { max_removal_share: 0.5, max_attempts: 6, timeout_ms: 30_000, concurrency: 4, require_validation: true };
 
+/** sync_state's payload_hash of an operation sent but not (yet) acknowledged: never equal to a real hash. */
+export const PENDING_HASH = 'pending';
+
 interface PendingOp {
   op: SyncOperation;
+  intentRecorded?: boolean;
   hash: string | null;
   identifiersJson: string | null;
   payloadJson: string | null;
@@ -414,6 +418,15 @@ async function syncAudience(
             if (!item) return;
             const wait = bucket.take();
             if (wait > 0) await sleep(wait);
+            // write-ahead: before any operation leaves, its state row says 'pending', so whatever
+            // happens next (timeout, crash, kill -9) the next run either sends the member again (still
+            // eligible: the hash differs) or removes it (no longer eligible). A remove that may or may
+            // not have been applied is never mistaken for a member still held.
+            const intents = item.ops.filter((p) => !p.intentRecorded);
+            if (intents.length > 0) {
+              await commit(intents.map((p) => ({ ...ackFor(p, 'intent', item.attempt), payloadHash: PENDING_HASH })));
+              intents.forEach((p) => (p.intentRecorded = true));
+            }
             let results: OperationResult[];
             try {
               results = await sendItem(item);

@@ -71,7 +71,7 @@ export interface Ack {
   key: string;
   kind: 'add' | 'update' | 'remove';
   /** ok: acknowledged; rejected: refused by the destination; pending: outcome unknown or retries used up. */
-  status: 'ok' | 'rejected' | 'pending' | 'skipped';
+  status: 'ok' | 'rejected' | 'pending' | 'skipped' | 'intent';
   error?: string;
   attempt: number;
   payloadHash: string | null;
@@ -108,13 +108,14 @@ export async function commitAcks(db: DuckDb, runId: string, destination: string,
   try {
     await db.run(
       `delete from sync_state where destination = $destination and audience = $audience
-         and key in (select key from temp.sync_acks where status in ('ok', 'skipped'))`,
+         and key in (select key from temp.sync_acks where status in ('ok', 'skipped', 'intent'))`,
       params,
     );
+    // 'intent': about to be sent (payload_hash 'pending'); 'ok': acknowledged with its real hash
     await db.run(
       `insert into sync_state
        select $destination, $audience, key, payload_hash, identifiers, payload, current_timestamp, $run
-       from temp.sync_acks where status = 'ok' and kind <> 'remove'`,
+       from temp.sync_acks where (status = 'ok' and kind <> 'remove') or status = 'intent'`,
       params,
     );
     await db.run(
@@ -133,7 +134,8 @@ export async function commitAcks(db: DuckDb, runId: string, destination: string,
     );
     await db.run(
       `insert into sync_changelog
-       select $run, $destination, $audience, key, kind, status, error, attempt, current_timestamp from temp.sync_acks`,
+       select $run, $destination, $audience, key, kind, status, error, attempt, current_timestamp
+       from temp.sync_acks where status <> 'intent'`,
       params,
     );
     await db.run('commit');

@@ -1,7 +1,8 @@
 {#-
   The latest consent per customer and purpose, as of the as-of date (stg_retain__consents holds
-  nothing after it): 'granted', 'revoked', or null when never recorded. When a grant and a revocation
-  carry the same timestamp, the revocation wins: a tie must never export someone who may have said no.
+  nothing after it): 'granted', 'revoked', or null when never recorded. When a grant and a
+  revocation carry the same timestamp, the revocation wins: a tie must never export someone who
+  may have said no.
 -#}
 with
 

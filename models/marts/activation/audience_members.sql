@@ -3,7 +3,8 @@
   when eligible. exclusion_reason names the first reason that applies, in this order: erased,
   no_consent (the audience's purpose is not 'granted'; never recorded counts as no consent),
   suppressed (suppress_paid strategies on paid destinations, or the audience's suppress_when),
-  missing_identifier, holdout (the stored arm of holdout_assignments; holdout members are never sent).
+  missing_identifier, holdout (the stored arm of holdout_assignments; holdout members are never
+  sent).
 -#}
 with
 
