@@ -37,6 +37,9 @@ export type Handler = (request: RecordedRequest) => Reply | Promise<Reply>;
 export class LoopbackServer {
   readonly requests: RecordedRequest[] = [];
   readonly faults: Fault[] = [];
+  /** Called with each request before its handler runs, and after it ran (before the answer is written). */
+  beforeHandle?: (request: RecordedRequest) => void;
+  afterHandle?: (request: RecordedRequest) => void;
   private server: Server | undefined;
   private pendingTimers = new Set<NodeJS.Timeout>();
   url = '';
@@ -95,7 +98,9 @@ export class LoopbackServer {
     const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, text };
     this.requests.push(recorded);
     try {
+      this.beforeHandle?.(recorded);
       reply = await this.handler(recorded);
+      this.afterHandle?.(recorded);
     } catch (error) {
       reply = { status: 500, body: { error: String(error) } };
     }
