@@ -7,6 +7,7 @@ import { doctorCommand } from './doctor.js';
 import { generateCommand } from './generate.js';
 import { handleError } from './handle-error.js';
 import { initCommand } from './init.js';
+import { liftCommand } from './lift.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
 import { reportCommand } from './report.js';
@@ -21,7 +22,7 @@ const program = new Command('retain')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const command of [demoCommand, generateCommand, initCommand, runCommand, segmentsCommand, backtestCommand, validateCommand, reportCommand, signalsCommand, syncCommand, doctorCommand, dbtCommand, schemaCommand]) {
+for (const command of [demoCommand, generateCommand, initCommand, runCommand, segmentsCommand, backtestCommand, validateCommand, reportCommand, signalsCommand, syncCommand, liftCommand, doctorCommand, dbtCommand, schemaCommand]) {
   command.exitOverride();
   program.addCommand(command);
 }
