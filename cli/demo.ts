@@ -38,6 +38,8 @@ export const demoCommand = new Command('demo')
             nodes: result.run.nodes,
             segment_summary: result.run.segmentSummary,
             validation: result.run.validation ? validationJson(result.run.validation) : null,
+            sync: result.sync,
+            outbox_dir: result.outboxDir,
           },
           null,
           2,
@@ -56,6 +58,12 @@ export const demoCommand = new Command('demo')
         `  segment_transitions, rejected_rows. Config: ${rel(result.configPath)}`,
         `Next: cd ${rel(result.dir)} && npx retain segments   (or: npx retain dbt -- show --select customer_profile)`,
         ...(result.run.validation ? [validationLine(result.run.validation)] : []),
+        ...(result.sync
+          ? [
+              `Synced ${result.sync.map((s) => `${s.audience}: ${s.acknowledged.toLocaleString('en-US')} sent, ${Object.entries(s.excluded).map(([r, n]) => `${n.toLocaleString('en-US')} ${r}`).join(', ') || 'none excluded'}`).join('; ')}`,
+              `  to ${rel(result.outboxDir)}/ (retain sync --dry-run shows the next diff; retain lift --audience win_back measures the holdout).`,
+            ]
+          : []),
       ].join('\n') + '\n',
     );
     if (result.run.validation && !result.run.validation.passed) process.exitCode = EXIT_CODES.checks;

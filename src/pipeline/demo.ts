@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { generate } from '../generate/index.js';
 import type { DbtNodeEvent } from '../dbt/runner.js';
+import { syncAudiences, type AudienceSyncResult } from '../sync/engine.js';
 import { runPipeline, type RunResult } from './run.js';
 
 export interface DemoOptions {
@@ -20,6 +21,9 @@ export interface DemoResult {
   dataDir: string;
   generated: { customers: number; files: Record<string, { path: string; rows: number }>; seconds: number };
   run: RunResult;
+  /** The demo's audiences synced to its file outbox (null when validation failed: nothing is sent). */
+  sync: AudienceSyncResult[] | null;
+  outboxDir: string;
 }
 
 /** Generates sample data into a folder, runs the whole pipeline on it, and returns what was built. */
@@ -31,7 +35,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const resolved = loadConfig({ config: join(dir, 'retain.yml') });
   options.onProgress?.(`retain demo: running dbt as of ${asOf} into ${resolved.warehousePath}`);
   const run = await runPipeline(resolved, { asOf, onEvent: options.onEvent });
+  let sync: AudienceSyncResult[] | null = null;
+  if (!run.validation || run.validation.passed) {
+    options.onProgress?.(`retain demo: syncing ${resolved.audiences.length} audiences to the file outbox`);
+    sync = await syncAudiences(resolved, {});
+  }
   return {
+    sync,
+    outboxDir: join(dir, 'outbox'),
     dir,
     configPath: resolved.configPath,
     dataDir: join(dir, 'data'),
