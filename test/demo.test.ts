@@ -1,4 +1,5 @@
 /** The main job as a user runs it: `retain demo` on a small population, JSON out. */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDuckDb } from '../src/warehouse/duckdb.js';
@@ -43,6 +44,30 @@ describe('retain demo', () => {
         "select (select count(*) from stg_retain__orders) as accepted, (select count(*) from rejected_rows where source = 'orders') as rejected",
       );
       expect(orders!.accepted + orders!.rejected).toBe(out.generated.files.orders!.rows);
+
+      // the demo synced its audiences to the file outbox: exactly the eligible members, never a
+      // holdout, never anyone without a granted email consent (checked against the profile itself)
+      const members = await db.all<{ audience: string; customer_id: string; is_eligible: boolean; is_holdout: boolean; consent_email: string | null }>(
+        `select m.audience, m.customer_id, m.is_eligible, m.is_holdout, p.consent_email
+         from audience_members m join customer_profile p using (customer_id)`,
+      );
+      for (const audience of ['win_back', 'entered_at_risk']) {
+        const file = join(dir, 'd', 'outbox', audience === 'win_back' ? 'win_back.jsonl' : 'entered_at_risk.events.jsonl');
+        const sent = new Set(readFileSync(file, 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { key: string }).key));
+        const rows = members.filter((m) => m.audience === audience);
+        const eligible = new Set(rows.filter((m) => m.is_eligible).map((m) => m.customer_id));
+        expect(eligible.size, audience).toBeGreaterThan(50);
+        expect([...sent].sort(), audience).toEqual([...eligible].sort());
+        expect(rows.filter((m) => sent.has(m.customer_id) && (m.is_holdout || m.consent_email !== 'granted'))).toEqual([]);
+        expect(rows.some((m) => m.is_holdout)).toBe(true);
+      }
+      const subjects = readFileSync(join(dir, 'd', 'outbox', 'win_back.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { payload: { segment: string; subject: string; message: string } });
+      for (const { payload } of subjects) {
+        expect(payload.subject).toBe(payload.segment === 'cant_lose_them' ? 'A personal thank-you, and what is new for you' : payload.message);
+      }
     } finally {
       db.close();
     }
