@@ -398,14 +398,17 @@ describe('report and validation with every layer present', () => {
         await db.run('create table lift_results (audience varchar, treated_customers integer, holdout_customers integer, lift double, lift_lower double, lift_upper double)');
         await db.run("insert into lift_results values ('winback', 900, 100, 0.042, 0.011, 0.073), ('vip', 400, 50, 0.010, -0.020, 0.040)");
       }
+      // audience_members exists once retain run has built it (empty without audiences): fill it
       if (!tables.has('audience_members')) {
-        await db.run('create table audience_members (audience varchar, customer_id varchar, is_eligible boolean, is_holdout boolean, ineligibility_reason varchar)');
-        await db.run(`insert into audience_members select 'vip', customer_id, true, false, null from customer_profile where segment = 'champions'`);
-        await db.run(`insert into audience_members select 'winback', customer_id, true, row_number() over (order by customer_id) % 10 = 0, null from customer_profile where segment = 'at_risk'`);
-        // one sendable member whose consent was revoked: a leak the check must catch
-        await db.run(`update audience_members set ineligibility_reason = 'consent_revoked' where audience = 'winback' and not is_holdout
-          and customer_id = (select min(customer_id) from audience_members where audience = 'winback' and not is_holdout)`);
+        await db.run('create table audience_members (audience varchar, customer_id varchar, is_eligible boolean, is_holdout boolean, exclusion_reason varchar)');
       }
+      await db.run(`insert into audience_members (audience, customer_id, is_eligible, is_holdout, exclusion_reason)
+        select 'vip', customer_id, true, false, null from customer_profile where segment = 'champions'`);
+      await db.run(`insert into audience_members (audience, customer_id, is_eligible, is_holdout, exclusion_reason)
+        select 'winback', customer_id, true, row_number() over (order by customer_id) % 10 = 0, null from customer_profile where segment = 'at_risk'`);
+      // one sendable member whose consent was revoked: a leak the check must catch
+      await db.run(`update audience_members set exclusion_reason = 'consent_revoked' where audience = 'winback' and not is_holdout
+        and customer_id = (select min(customer_id) from audience_members where audience = 'winback' and not is_holdout)`);
     } finally {
       db.close();
     }
@@ -488,7 +491,7 @@ describe('report and validation with every layer present', () => {
     let erased: number;
     try {
       const [row] = await db.all<{ n: number }>(`select count(*) as n from audience_members a where audience = 'winback' and is_eligible and not is_holdout
-        and ineligibility_reason is null and customer_id in (select customer_id from stg_retain__erasure_requests where requested_at < timestamp '2026-11-01')`);
+        and exclusion_reason is null and customer_id in (select customer_id from stg_retain__erasure_requests where requested_at < timestamp '2026-11-01')`);
       erased = row!.n;
     } finally {
       db.close();

@@ -122,8 +122,8 @@ export async function readReportData(db: DuckDb): Promise<ReportData> {
     const columns = [...(await columnsOf(db, 'lift_results'))];
     const audience = ['audience', 'audience_name', 'audience_id'].find((c) => columns.includes(c));
     const estimate = ['lift', 'retention_lift', 'absolute_lift', 'lift_pct'].find((c) => columns.includes(c));
-    const lower = columns.find((c) => /(lower|_lo$|ci_low)/.test(c));
-    const upper = columns.find((c) => /(upper|_hi$|ci_high)/.test(c));
+    const lower = columns.find((c) => /(lower|_low?$|ci_low)/.test(c));
+    const upper = columns.find((c) => /(upper|_hi(gh)?$|ci_high)/.test(c));
     const rows = await db.all('select * from lift_results limit 500');
     if (audience && estimate && lower && upper) lift = { columns, rows, audience, estimate, lower, upper };
     else {

@@ -18,7 +18,7 @@ import { redactSecrets } from '../redact.js';
 import { readLatestValidation } from '../validate/store.js';
 import { openDuckDb, type DuckDb } from '../warehouse/duckdb.js';
 import { TokenBucket, retryDelayMs } from './pacing.js';
-import { commitAcks, ensureSyncTables, type Ack } from './state.js';
+import { commitAcks, ensureSyncTables, resolveInflight, type Ack } from './state.js';
 import { DestinationError, type Destination, type DestinationContext, type OperationResult, type SyncEvent, type SyncOperation, type SyncOperationKind } from './types.js';
 
 export interface SyncOptions {
@@ -72,7 +72,6 @@ export const PENDING_HASH = 'pending';
 
 interface PendingOp {
   op: SyncOperation;
-  intentRecorded?: boolean;
   hash: string | null;
   identifiersJson: string | null;
   payloadJson: string | null;
@@ -193,7 +192,12 @@ async function syncDestination(resolved: ResolvedConfig, destinationName: string
     if (!(await tableExists(db, 'audience_members'))) {
       throw new RetainError('usage', `the warehouse has no audience_members table`, 'run `retain run` after adding audiences to retain.yml');
     }
-    if (!dryRun) await ensureSyncTables(db);
+    if (!dryRun) {
+      await ensureSyncTables(db);
+      // bookkeeping commits stay in the write-ahead log until the end instead of checkpointing the
+      // whole file every few batches (durability is the same: a committed transaction is in the log)
+      await db.run("set checkpoint_threshold = '1GB'");
+    }
     await checkBuildIsCurrent(db, audiences);
     if (settings.require_validation && !options.force) await checkValidation(db);
     if (!dryRun) {
@@ -248,6 +252,8 @@ async function syncAudience(
   const runId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}_${audience.name}_${randomBytes(3).toString('hex')}`;
   const destinationName = audience.destination;
   const params = { audience: audience.name, destination: destinationName, tpl: templateHash(audience) };
+  // operations of an earlier run that died mid-flight: settle them before diffing
+  if (!dryRun) await resolveInflight(db, destinationName, audience.name);
   const hasState = await tableExists(db, 'sync_state');
   const stateSql = hasState
     ? `select key, payload_hash, identifiers, payload from sync_state where destination = $destination and audience = $audience`
@@ -258,7 +264,12 @@ async function syncAudience(
              cast(transitioned_on as varchar) as transitioned_on
       from audience_members
       where audience = $audience and is_eligible
-      qualify row_number() over (partition by customer_id order by payload_hash) = 1
+    ),
+    deduplicated as (
+      -- audience_members has one row per key (a dbt test); should a source ever repeat one, send it once
+      select key, arg_min(identifiers, hash) as identifiers, arg_min(payload, hash) as payload, min(hash) as hash,
+             arg_min(segment, hash) as segment, arg_min(transitioned_on, hash) as transitioned_on
+      from members group by key
     ),
     state as (${stateSql})
     select
@@ -269,10 +280,16 @@ async function syncAudience(
       members.hash as hash,
       members.segment as segment,
       members.transitioned_on as transitioned_on
-    from members
+    from deduplicated as members
     full outer join state on members.key = state.key
     where state.key is null or members.key is null or members.hash <> state.payload_hash`;
-  await db.run(`create or replace temp table sync_ops as ${diffSql}`, params);
+  // numbered in send order (removes first, then adds, then updates; by key) so pages are ranges
+  await db.run(
+    `create or replace temp table sync_ops as
+     select *, row_number() over (order by case kind when 'remove' then 0 when 'add' then 1 else 2 end, key) as seq
+     from (${diffSql}) order by seq`,
+    params,
+  );
   const counts = (await db.all<{ kind: string; n: number }>('select kind, count(*)::integer as n from temp.sync_ops group by kind')).reduce<Record<string, number>>(
     (acc, row) => ({ ...acc, [row.kind]: row.n }),
     {},
@@ -326,13 +343,31 @@ async function syncAudience(
     { run: runId, destination: destinationName, audience: audience.name, adds, updates, removes, excluded: Object.values(excluded).reduce((a, b) => a + b, 0) },
   );
 
+  // write-ahead, in one committed statement before anything leaves: the operations of this run.
+  // Whatever happens next (timeout, crash, kill -9), an operation without an acknowledgement ends
+  // up 'pending' in sync_state (resolveInflight, at the end of this run or the start of the next),
+  // so the next run sends the member again (still eligible: the hash differs) or removes it (no
+  // longer eligible): a write that may have been applied is never forgotten.
+  await db.run(
+    `insert into sync_inflight select $destination, $audience, $run, key, kind, identifiers, payload from temp.sync_ops`,
+    { destination: destinationName, audience: audience.name, run: runId },
+  );
   const total = adds + updates + removes;
   let done = 0;
   const report = () => options.onProgress?.({ audience: audience.name, done, total, ratePerSecond: done / Math.max((Date.now() - started) / 1000, 1e-3) });
+  // acknowledgements are buffered and committed in larger transactions (state may lag what was
+  // sent, never run ahead of it: a crash before a commit only means those members are resent)
   let commitChain: Promise<void> = Promise.resolve();
-  const commit = (acks: Ack[]) => {
-    commitChain = commitChain.then(() => commitAcks(db, runId, destinationName, audience.name, acks));
+  let buffer: Ack[] = [];
+  const flush = () => {
+    const acks = buffer;
+    buffer = [];
+    if (acks.length > 0) commitChain = commitChain.then(() => commitAcks(db, runId, destinationName, audience.name, acks));
     return commitChain;
+  };
+  const commit = (acks: Ack[]) => {
+    buffer.push(...acks);
+    return buffer.length >= 50_000 ? flush() : commitChain;
   };
 
   const ctxController = new AbortController();
@@ -374,19 +409,34 @@ async function syncAudience(
     };
 
     // one page at a time: the queue of work items for the page, drained by `concurrency` workers
-    for (const kind of kinds) {
-      let lastKey: string | null = null;
-      for (;;) {
-        const rows: Array<{ key: string; identifiers: string | null; payload: string | null; hash: string | null; segment: string | null; transitioned_on: string | null }> = await db.all(
-          `select key, identifiers, payload, hash, segment, transitioned_on from temp.sync_ops
-           where kind = $kind ${lastKey === null ? '' : 'and key > $last'} order by key limit ${pageSize}`,
-          lastKey === null ? { kind } : { kind, last: lastKey },
+    const kindRanges = await db.all<{ kind: SyncOperationKind; first: number; last: number }>(
+      'select kind, min(seq)::bigint as first, max(seq)::bigint as last from temp.sync_ops group by kind order by first',
+    );
+    for (const { kind, first, last } of kindRanges) {
+      for (let from = first; from <= last; from += pageSize) {
+        // one JSON text per row: one value to convert per row instead of six (the conversion of
+        // values into JavaScript, not the query, is what costs time here)
+        const reader = await db.connection.runAndReadAll(
+          `select '{"key":' || to_json(key) || ',"identifiers":' || coalesce(identifiers, 'null') || ',"payload":' || coalesce(payload, 'null')
+                  || ',"hash":' || coalesce(to_json(hash), 'null') || ',"segment":' || coalesce(to_json(segment), 'null')
+                  || ',"transitioned_on":' || coalesce(to_json(transitioned_on), 'null') || '}'
+           from temp.sync_ops where seq >= $from and seq < $to order by seq`,
+          { from, to: Math.min(from + pageSize, last + 1) },
         );
-        if (rows.length === 0) break;
-        lastKey = rows[rows.length - 1]!.key;
+        const rows = (reader.getColumnsJS()[0] ?? []).map(
+          (text) =>
+            JSON.parse(String(text)) as {
+              key: string;
+              identifiers: Record<string, string | null> | null;
+              payload: Record<string, unknown> | null;
+              hash: string | null;
+              segment: string | null;
+              transitioned_on: string | null;
+            },
+        );
         const pending: PendingOp[] = rows.map((row) => {
-          const identifiers = row.identifiers ? (JSON.parse(row.identifiers) as Record<string, string | null>) : {};
-          const rawPayload = row.payload ? (JSON.parse(row.payload) as Record<string, unknown>) : {};
+          const identifiers = row.identifiers ?? {};
+          const rawPayload = row.payload ?? {};
           const payload = kind === 'remove' ? rawPayload : render(rawPayload, row.segment);
           return {
             op: {
@@ -395,8 +445,8 @@ async function syncAudience(
               idempotencyKey: sha(`${audience.name}|${row.key}|${kind}|${row.hash ?? 'remove'}`).slice(0, 32),
             },
             hash: row.hash,
-            identifiersJson: row.identifiers,
-            payloadJson: row.payload,
+            identifiersJson: row.identifiers === null ? null : JSON.stringify(row.identifiers),
+            payloadJson: row.payload === null ? null : JSON.stringify(row.payload),
             segment: row.segment,
             transitionedOn: row.transitioned_on,
           };
@@ -418,15 +468,6 @@ async function syncAudience(
             if (!item) return;
             const wait = bucket.take();
             if (wait > 0) await sleep(wait);
-            // write-ahead: before any operation leaves, its state row says 'pending', so whatever
-            // happens next (timeout, crash, kill -9) the next run either sends the member again (still
-            // eligible: the hash differs) or removes it (no longer eligible). A remove that may or may
-            // not have been applied is never mistaken for a member still held.
-            const intents = item.ops.filter((p) => !p.intentRecorded);
-            if (intents.length > 0) {
-              await commit(intents.map((p) => ({ ...ackFor(p, 'intent', item.attempt), payloadHash: PENDING_HASH })));
-              intents.forEach((p) => (p.intentRecorded = true));
-            }
             let results: OperationResult[];
             try {
               results = await sendItem(item);
@@ -495,7 +536,7 @@ async function syncAudience(
           await Promise.all(Array.from({ length: settings.concurrency }, worker));
           if (queue.length === 0) break;
         }
-        await commitChain;
+        await flush();
       }
     }
     await destination.finish?.(baseContext);
@@ -504,7 +545,8 @@ async function syncAudience(
   } finally {
     ctxController.abort();
   }
-  await commitChain.catch(() => undefined);
+  await flush().catch(() => undefined);
+  await resolveInflight(db, destinationName, audience.name);
   result.seconds = (Date.now() - started) / 1000;
   result.synced = (await db.all<{ n: number }>('select count(*)::integer as n from sync_state where destination = $destination and audience = $audience', params))[0]?.n ?? 0;
   result.status = result.rejected + result.pending > 0 || failure ? 'partial' : 'succeeded';

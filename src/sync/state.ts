@@ -18,8 +18,16 @@ create table if not exists sync_state (
   identifiers varchar,
   payload varchar,
   synced_at timestamp not null,
+  run_id varchar not null
+);
+create table if not exists sync_inflight (
+  destination varchar not null,
+  audience varchar not null,
   run_id varchar not null,
-  primary key (destination, audience, key)
+  key varchar not null,
+  operation varchar not null,
+  identifiers varchar,
+  payload varchar
 );
 create table if not exists sync_failed (
   destination varchar not null,
@@ -65,6 +73,39 @@ create table if not exists sync_changelog (
 
 export async function ensureSyncTables(db: DuckDb): Promise<void> {
   await db.run(SYNC_TABLES_DDL);
+}
+
+/**
+ * Settles the operations a run wrote ahead in sync_inflight: those without a known outcome (no ok,
+ * skipped or rejected in the changelog of their run: retries used up, or the process died) become
+ * 'pending' rows of sync_state, keeping the identifiers needed to remove them. Called at the end of
+ * every sync and before the next one, in one transaction.
+ */
+export async function resolveInflight(db: DuckDb, destination: string, audience: string): Promise<number> {
+  const params = { destination, audience };
+  const unknown = `select i.key, i.identifiers, i.payload, i.run_id from sync_inflight i
+    where i.destination = $destination and i.audience = $audience
+      and not exists (select 1 from sync_changelog c where c.run_id = i.run_id and c.destination = i.destination
+                      and c.audience = i.audience and c.key = i.key and c.status in ('ok', 'skipped', 'rejected'))`;
+  await db.run('begin transaction');
+  try {
+    const rows = await db.all<{ n: number }>(`select count(*)::integer as n from (${unknown})`, params);
+    await db.run(`create or replace temp table sync_unknown as ${unknown}`, params);
+    await db.run(
+      `delete from sync_state where destination = $destination and audience = $audience and key in (select key from temp.sync_unknown)`,
+      params,
+    );
+    await db.run(
+      `insert into sync_state select $destination, $audience, key, 'pending', identifiers, payload, current_timestamp, run_id from temp.sync_unknown`,
+      params,
+    );
+    await db.run(`delete from sync_inflight where destination = $destination and audience = $audience`, params);
+    await db.run('commit');
+    return rows[0]?.n ?? 0;
+  } catch (error) {
+    await db.run('rollback').catch(() => undefined);
+    throw error;
+  }
 }
 
 export interface Ack {
@@ -115,7 +156,8 @@ export async function commitAcks(db: DuckDb, runId: string, destination: string,
     await db.run(
       `insert into sync_state
        select $destination, $audience, key, payload_hash, identifiers, payload, current_timestamp, $run
-       from temp.sync_acks where (status = 'ok' and kind <> 'remove') or status = 'intent'`,
+       from temp.sync_acks where (status = 'ok' and kind <> 'remove') or status = 'intent'
+       qualify row_number() over (partition by key order by rowid desc) = 1`,
       params,
     );
     await db.run(

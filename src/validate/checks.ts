@@ -404,6 +404,7 @@ export async function checkAudiences({ db, asOf }: CheckContext): Promise<CheckR
   const reasons: string[] = [];
   if (columns.has('is_holdout')) reasons.push(`case when is_holdout then 'holdout' end`);
   if (columns.has('ineligibility_reason')) reasons.push('ineligibility_reason');
+  if (columns.has('exclusion_reason')) reasons.push('exclusion_reason');
   if (columns.has('eligibility_reason')) reasons.push(`case when eligibility_reason not in ('eligible', 'ok') then eligibility_reason end`);
   const hasErasures = await db.tableExists('stg_retain__erasure_requests');
   if (hasErasures) {

@@ -29,11 +29,16 @@ export async function openDuckDb(path: string, options: OpenOptions = {}): Promi
   return {
     connection,
     async run(sql, params) {
+      const started = trace ? Date.now() : 0;
       await connection.run(sql, usedParams(sql, params));
+      if (trace) process.stderr.write(`[sql ${Date.now() - started} ms] ${sql.replace(/\s+/g, ' ').slice(0, 120)}\n`);
     },
     async all<T extends Row = Row>(sql: string, params?: Record<string, DuckDBValue> | DuckDBValue[]) {
+      const started = trace ? Date.now() : 0;
       const reader = await connection.runAndReadAll(sql, usedParams(sql, params));
-      return reader.getRowObjectsJS().map((row) => normalizeRow(row)) as T[];
+      const rows = reader.getRowObjectsJS().map((row) => normalizeRow(row)) as T[];
+      if (trace) process.stderr.write(`[sql ${Date.now() - started} ms, ${rows.length} rows] ${sql.replace(/\s+/g, ' ').slice(0, 120)}\n`);
+      return rows;
     },
     close() {
       connection.closeSync();
@@ -41,6 +46,9 @@ export async function openDuckDb(path: string, options: OpenOptions = {}): Promi
     },
   };
 }
+
+/** RETAIN_SQL_TRACE=1 prints every statement's time on stderr (never its parameters). */
+const trace = process.env.RETAIN_SQL_TRACE === '1';
 
 /** Named parameters the statement uses (DuckDB refuses unused ones), so callers can pass one set to many statements. */
 function usedParams(sql: string, params?: Record<string, DuckDBValue> | DuckDBValue[]): Record<string, DuckDBValue> | DuckDBValue[] | undefined {
