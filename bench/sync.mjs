@@ -6,6 +6,7 @@
 //   2. the diff of the N-member audience against its synced state after 1% of payloads changed, 1% left
 //      and 1% joined (a dry run: the diff in the warehouse and its counts, nothing sent).
 // Usage: node bench/sync.mjs [members=1000000]
+/* global AbortController */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -378,7 +378,6 @@ async function syncAudience(
     const bucket = TokenBucket.forLimits(destination.limits);
     const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const backoff = { baseMs: 500, capMs: 30_000, random: options.random };
-    const kinds: SyncOperationKind[] = ['remove', 'add', 'update'];
     const pageSize = options.pageSize ?? 50_000;
 
     const events = audience.send_as === 'events';
