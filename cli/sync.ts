@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import Table from 'cli-table3';
 import { z } from 'zod';
-import { loadConfig } from '../src/config/load.js';
+import { loadConfig, requireDuckDbTarget } from '../src/config/load.js';
 import { commonOptions, parseOptions } from '../src/options.js';
 import { syncAudiences, type AudienceSyncResult, type SyncProgress } from '../src/sync/engine.js';
 
@@ -22,6 +22,7 @@ export const syncCommand = new Command('sync')
   .action(async (audiences: string[], raw) => {
     const options = parseOptions(syncOptionsSchema, { ...raw, audiences });
     const resolved = loadConfig({ config: options.config, target: options.target });
+    requireDuckDbTarget(resolved, 'retain sync');
     const live = !options.json && process.stderr.isTTY === true;
     let lastDraw = 0;
     const onProgress = (p: SyncProgress) => {
