@@ -50,6 +50,8 @@ export const GENERATED_SOURCES = [
 export type GeneratedSource = (typeof GENERATED_SOURCES)[number];
 
 export interface GenerateOptions {
+  /** Write a file outbox and two sample audiences into retain.yml (the CLI and the demo do). */
+  activation?: boolean;
   customers: number;
   seed: number;
   /** Folder to write into: data/<source>.<ext>, generator_params.json, retain.yml. */
@@ -219,7 +221,7 @@ async function count(db: DuckDb, sql: string): Promise<number> {
 }
 
 /** The ready-to-run config, paths relative to it (the format follows from the extension). */
-export function retainYml(options: { seed: number; customers: number; asOf: string }, ext: string): string {
+export function retainYml(options: { seed: number; customers: number; asOf: string; activation?: boolean }, ext: string): string {
   const lines = [
     `# retain.yml — written by \`retain generate\` (seed ${options.seed}, ${options.customers} customers)`,
     'version: 1',
@@ -229,6 +231,9 @@ export function retainYml(options: { seed: number; customers: number; asOf: stri
     `as_of: ${options.asOf}`,
     'sources:',
     ...[...GENERATED_SOURCES].sort(sourceOrder).map((s) => `  ${s}: { path: data/${s}.${ext} }`),
+  ];
+  if (!options.activation) return lines.join('\n') + '\n';
+  lines.push(
     '',
     '# Activation: `retain sync` sends each audience\'s changes to its destination; members without',
     '# email consent, suppressed, erased or in the holdout are never sent (audience_members says why).',
@@ -251,7 +256,7 @@ export function retainYml(options: { seed: number; customers: number; asOf: stri
     '    entered: [at_risk]',
     '    send_as: events',
     '    holdout_pct: 10',
-  ];
+  );
   return lines.join('\n') + '\n';
 }
 

@@ -31,7 +31,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const dir = resolve(options.dir);
   const asOf = options.asOf ?? new Date().toISOString().slice(0, 10);
   options.onProgress?.(`retain demo: generating ${options.customers.toLocaleString('en-US')} customers (seed ${options.seed}) into ${dir}`);
-  const generated = await generate({ customers: options.customers, seed: options.seed, out: dir, format: 'parquet', asOf, onProgress: options.onProgress, onStep: options.onStep });
+  const generated = await generate({ activation: true, customers: options.customers, seed: options.seed, out: dir, format: 'parquet', asOf, onProgress: options.onProgress, onStep: options.onStep });
   const resolved = loadConfig({ config: join(dir, 'retain.yml') });
   options.onProgress?.(`retain demo: running dbt as of ${asOf} into ${resolved.warehousePath}`);
   const run = await runPipeline(resolved, { asOf, onEvent: options.onEvent });
