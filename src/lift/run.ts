@@ -9,6 +9,7 @@
 import type { ResolvedConfig } from '../config/load.js';
 import { RetainError } from '../errors.js';
 import { acquireLock } from '../pipeline/lock.js';
+import { tableExists } from '../validate/store.js';
 import { openDuckDb, type DuckDb } from '../warehouse/duckdb.js';
 import { liftStats, type ArmSummary, type LiftStats } from './stats.js';
 
@@ -33,9 +34,6 @@ export interface LiftResult {
   skipped_segments: Array<{ segment: string; treated: number; holdout: number }>;
 }
 
-async function tableExists(db: DuckDb, name: string): Promise<boolean> {
-  return (await db.all(`select 1 from information_schema.tables where table_name = $name`, { name })).length > 0;
-}
 
 export async function measureLift(resolved: ResolvedConfig, options: { audience: string; windowDays: number; store?: boolean }): Promise<LiftResult> {
   const audience = resolved.audiences.find((a) => a.name === options.audience);

@@ -15,7 +15,7 @@ import { destinationFactories } from '../destinations/index.js';
 import { ConfigError, RetainError } from '../errors.js';
 import { acquireLock } from '../pipeline/lock.js';
 import { redactSecrets } from '../redact.js';
-import { readLatestValidation } from '../validate/store.js';
+import { readLatestValidation, tableExists } from '../validate/store.js';
 import { openDuckDb, type DuckDb } from '../warehouse/duckdb.js';
 import { TokenBucket, retryDelayMs } from './pacing.js';
 import { commitAcks, ensureSyncTables, resolveInflight, type Ack } from './state.js';
@@ -66,9 +66,6 @@ export interface AudienceSyncResult {
 }
 
 const DEFAULTS = { max_removal_share: 0.5, max_attempts: 6, timeout_ms: 30_000, concurrency: 4, require_validation: true };
-
-/** sync_state's payload_hash of an operation sent but not (yet) acknowledged: never equal to a real hash. */
-export const PENDING_HASH = 'pending';
 
 interface PendingOp {
   op: SyncOperation;
@@ -121,10 +118,6 @@ export function compileTemplates(audience: ResolvedAudience): Renderer {
   };
 }
 
-async function tableExists(db: DuckDb, name: string): Promise<boolean> {
-  const rows = await db.all(`select 1 from information_schema.tables where table_schema = 'main' and table_name = $name`, { name });
-  return rows.length > 0;
-}
 
 function createDestination(resolved: ResolvedConfig, name: string, options: SyncOptions): Destination {
   const injected = options.destinations?.[name];

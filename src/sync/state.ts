@@ -9,6 +9,9 @@
  */
 import type { DuckDb } from '../warehouse/duckdb.js';
 
+/** sync_state's payload_hash of an operation sent without a known outcome: never equal to a real hash. */
+export const PENDING_HASH = 'pending';
+
 export const SYNC_TABLES_DDL = `
 create table if not exists sync_state (
   destination varchar not null,
@@ -89,15 +92,15 @@ export async function resolveInflight(db: DuckDb, destination: string, audience:
                       and c.audience = i.audience and c.key = i.key and c.status in ('ok', 'skipped', 'rejected'))`;
   await db.run('begin transaction');
   try {
-    const rows = await db.all<{ n: number }>(`select count(*)::integer as n from (${unknown})`, params);
     await db.run(`create or replace temp table sync_unknown as ${unknown}`, params);
+    const rows = await db.all<{ n: number }>('select count(*)::integer as n from temp.sync_unknown');
     await db.run(
       `delete from sync_state where destination = $destination and audience = $audience and key in (select key from temp.sync_unknown)`,
       params,
     );
     await db.run(
-      `insert into sync_state select $destination, $audience, key, 'pending', identifiers, payload, current_timestamp, run_id from temp.sync_unknown`,
-      params,
+      `insert into sync_state select $destination, $audience, key, $pending, identifiers, payload, current_timestamp, run_id from temp.sync_unknown`,
+      { ...params, pending: PENDING_HASH },
     );
     await db.run(`delete from sync_inflight where destination = $destination and audience = $audience`, params);
     await db.run('commit');
@@ -112,7 +115,7 @@ export interface Ack {
   key: string;
   kind: 'add' | 'update' | 'remove';
   /** ok: acknowledged; rejected: refused by the destination; pending: outcome unknown or retries used up. */
-  status: 'ok' | 'rejected' | 'pending' | 'skipped' | 'intent';
+  status: 'ok' | 'rejected' | 'pending' | 'skipped';
   error?: string;
   attempt: number;
   payloadHash: string | null;
@@ -149,14 +152,13 @@ export async function commitAcks(db: DuckDb, runId: string, destination: string,
   try {
     await db.run(
       `delete from sync_state where destination = $destination and audience = $audience
-         and key in (select key from temp.sync_acks where status in ('ok', 'skipped', 'intent'))`,
+         and key in (select key from temp.sync_acks where status in ('ok', 'skipped'))`,
       params,
     );
-    // 'intent': about to be sent (payload_hash 'pending'); 'ok': acknowledged with its real hash
     await db.run(
       `insert into sync_state
        select $destination, $audience, key, payload_hash, identifiers, payload, current_timestamp, $run
-       from temp.sync_acks where (status = 'ok' and kind <> 'remove') or status = 'intent'
+       from temp.sync_acks where status = 'ok' and kind <> 'remove'
        qualify row_number() over (partition by key order by rowid desc) = 1`,
       params,
     );
@@ -177,7 +179,7 @@ export async function commitAcks(db: DuckDb, runId: string, destination: string,
     await db.run(
       `insert into sync_changelog
        select $run, $destination, $audience, key, kind, status, error, attempt, current_timestamp
-       from temp.sync_acks where status <> 'intent'`,
+       from temp.sync_acks`,
       params,
     );
     await db.run('commit');
