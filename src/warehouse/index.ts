@@ -2,7 +2,8 @@
  * The one small interface the TypeScript side uses to talk to any warehouse (issue 7): run a
  * query, stream a large result in pages (audiences are never loaded whole), and write a small
  * table (bookkeeping such as validation_results or sync_state). One implementation per warehouse:
- * DuckDB (src/warehouse/duckdb-warehouse.ts) and Postgres (src/warehouse/postgres.ts).
+ * DuckDB (src/warehouse/duckdb-warehouse.ts), Postgres (src/warehouse/postgres.ts) and Snowflake
+ * (src/warehouse/snowflake.ts).
  *
  * SQL passed in is the caller's; parameters are positional ($1, $2 ...), which every
  * implementation binds natively. Table names given to the helpers are plain identifiers, resolved
@@ -75,10 +76,14 @@ export async function openWarehouse(connection: TargetConnection, options: { rea
       const { openPostgresWarehouse } = await import('./postgres.js');
       return openPostgresWarehouse(connection);
     }
+    case 'snowflake': {
+      const { openSnowflakeWarehouse } = await import('./snowflake.js');
+      return openSnowflakeWarehouse(connection);
+    }
     default:
       throw new ConfigError(
         `retain cannot read a ${connection.type} target from Node yet`,
-        `dbt builds it (\`retain dbt --target ... -- build\`); run, validate and report read duckdb and postgres targets`,
+        `dbt builds it (\`retain dbt --target ... -- build\`); run, validate and report read duckdb, postgres and snowflake targets`,
       );
   }
 }
