@@ -37,10 +37,13 @@
     ) as text)
 {%- endmacro %}
 
+{#- Snowflake folds unquoted names to upper case where the others fold to lower case: an
+    all-upper-case column name is keyed in lower case, so a raw record reads alike everywhere. -#}
 {% macro snowflake__retain_raw_record(column_names) %}
     to_json(object_construct_keep_null(
         {%- for name in column_names %}
-        '{{ name | replace("'", "''") }}', {{ retain_quote_column(name) }}{{ ',' if not loop.last }}
+        {%- set key = name | lower if name == name | upper else name %}
+        '{{ key | replace("'", "''") }}', {{ retain_quote_column(name) }}{{ ',' if not loop.last }}
         {%- endfor %}
     ))
 {%- endmacro %}

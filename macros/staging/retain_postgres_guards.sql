@@ -38,17 +38,14 @@
 {%- endmacro %}
 
 {% macro retain_postgres_timestamp_guard(expression, date_only=false, with_offset=none) -%}
-    {%- set date_part = '([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})' -%}
-    {%- set time_part = '[T ]([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?' -%}
-    {%- set offset_part = ' ?([zZ]|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)' -%}
     {%- if date_only -%}
-        {%- set shape = '^' ~ date_part ~ '$' -%}
+        {%- set shape = retain_timestamp_shape('date') -%}
     {%- elif with_offset is none -%}
-        {%- set shape = '^' ~ date_part ~ '(' ~ time_part ~ '(' ~ offset_part ~ ')?)?$' -%}
+        {%- set shape = retain_timestamp_shape('any') -%}
     {%- elif with_offset -%}
-        {%- set shape = '^' ~ date_part ~ time_part ~ offset_part ~ '$' -%}
+        {%- set shape = retain_timestamp_shape('offset') -%}
     {%- else -%}
-        {%- set shape = '^' ~ date_part ~ '(' ~ time_part ~ ')?$' -%}
+        {%- set shape = retain_timestamp_shape('plain') -%}
     {%- endif -%}
     {%- set year = "cast(substring(" ~ expression ~ " from '^([0-9]{4})') as integer)" -%}
     {%- set month = "cast(substring(" ~ expression
