@@ -9,9 +9,11 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ResolvedConfig } from '../config/load.js';
 import { dbtExecutable } from '../dbt/runner.js';
+import { packageRoot } from '../project.js';
 import { redactSecrets } from '../redact.js';
 import { openDuckDb, quoteLiteral } from '../warehouse/duckdb.js';
 import { openWarehouse, type Warehouse } from '../warehouse/index.js';
+import { snowflakeIdentifier } from '../warehouse/snowflake.js';
 import { describeTarget, type TargetConnection } from '../warehouse/target.js';
 
 export type DoctorStatus = 'ok' | 'fail' | 'skip';
@@ -56,7 +58,11 @@ function adapterCheck(type: TargetConnection['type']): DoctorCheck {
   if (!existsSync(python)) return { check: 'dbt adapter', status: 'skip', detail: `dbt is ${dbt} (not in a virtual environment; the adapter was not checked)` };
   const probe = spawnSync(python, ['-c', `import ${module}`], { encoding: 'utf8' });
   if (probe.status === 0) return { check: 'dbt adapter', status: 'ok', detail: `dbt-${type} is installed (${module})` };
-  return { check: 'dbt adapter', status: 'fail', detail: `dbt-${type} is not installed next to ${dbt}`, hint: `add dbt-${type} to requirements.txt and run \`npm install\`, or install it into that environment` };
+  const extra = join(packageRoot(), `requirements-${type}.txt`);
+  const install = existsSync(extra)
+    ? `install it with \`${join(dirname(dbt), 'pip')} install -r ${extra}\` (it is not part of npm install)`
+    : `add dbt-${type} to requirements.txt and run \`npm install\`, or install it into that environment`;
+  return { check: 'dbt adapter', status: 'fail', detail: `dbt-${type} is not installed next to ${dbt}`, hint: install };
 }
 
 async function serverChecks(resolved: ResolvedConfig, connection: Exclude<TargetConnection, { type: 'duckdb' }>, checks: DoctorCheck[]): Promise<void> {
@@ -74,19 +80,28 @@ async function serverChecks(resolved: ResolvedConfig, connection: Exclude<Target
     return;
   }
   try {
-    const [version] = await warehouse.query<{ v: string }>('select version() as v').catch(() => [{ v: 'unknown version' }]);
+    const snowflake = connection.type === 'snowflake' ? connection : undefined;
+    const versionSql = snowflake ? "select 'Snowflake ' || current_version() as v" : 'select version() as v';
+    const [version] = await warehouse.query<{ v: string }>(versionSql).catch(() => [{ v: 'unknown version' }]);
     checks.push({ check: 'connect', status: 'ok', detail: `${describeTarget(connection)}: ${String(version?.v ?? '').split(' on ')[0]}` });
     const schema = connection.type === 'bigquery' ? connection.dataset : connection.schema;
     const user = 'user' in connection ? connection.user : 'the user';
     const quotedSchema = '"' + schema.replace(/"/g, '""') + '"';
+    // Snowflake: names in the database's information schema, upper case as unquoted names are stored;
+    // privileges are granted to roles
+    const grantee = snowflake ? `role ${snowflake.role ?? '<your role>'}` : user;
+    const database = snowflake ? snowflakeIdentifier(snowflake.database) : '';
+    const schemaSql = snowflake
+      ? { exists: `select count(*) as n from ${database}.information_schema.schemata where schema_name = $1`, name: snowflakeIdentifier(schema).slice(1, -1).replace(/""/g, '"'), create: `create schema ${database}.${snowflakeIdentifier(schema)}` }
+      : { exists: 'select count(*) as n from pg_namespace where nspname = $1', name: schema, create: `create schema ${quotedSchema}` };
     let schemaOk = false;
     try {
       // create schema if not exists needs the database's CREATE privilege even when the schema exists
-      const [found] = await warehouse.query<{ n: number }>('select count(*) as n from pg_namespace where nspname = $1', [schema]);
+      const [found] = await warehouse.query<{ n: number }>(schemaSql.exists, [schemaSql.name]);
       if (found?.n) {
         checks.push({ check: 'create schema', status: 'ok', detail: `schema ${schema} exists` });
       } else {
-        await warehouse.execute(`create schema ${quotedSchema}`);
+        await warehouse.execute(schemaSql.create);
         checks.push({ check: 'create schema', status: 'ok', detail: `schema ${schema} was created` });
       }
       schemaOk = true;
@@ -95,7 +110,9 @@ async function serverChecks(resolved: ResolvedConfig, connection: Exclude<Target
         check: 'create schema',
         status: 'fail',
         detail: `cannot create schema ${schema}: ${message(error, secrets)}`,
-        hint: `as an owner: create schema ${schema} authorization ${user}; or grant create on database ${'database' in connection ? connection.database : '<database>'} to ${user}`,
+        hint: snowflake
+          ? `grant create schema on database ${snowflake.database} to ${grantee}`
+          : `as an owner: create schema ${schema} authorization ${user}; or grant create on database ${'database' in connection ? connection.database : '<database>'} to ${user}`,
       });
     }
     if (schemaOk) {
@@ -110,7 +127,7 @@ async function serverChecks(resolved: ResolvedConfig, connection: Exclude<Target
           check: 'create table',
           status: 'fail',
           detail: `cannot create a table in ${schema}: ${message(error, secrets)}`,
-          hint: `grant usage, create on schema ${schema} to ${user}`,
+          hint: snowflake ? `grant usage, create table on schema ${snowflake.database}.${schema} to ${grantee}` : `grant usage, create on schema ${schema} to ${user}`,
         });
       }
     } else {
@@ -124,14 +141,15 @@ async function serverChecks(resolved: ResolvedConfig, connection: Exclude<Target
       }
       const table = source.table!;
       try {
-        await warehouse.query(`select * from ${table.split('.').map((part) => '"' + part.replace(/"/g, '""') + '"').join('.')} where 1 = 0`);
+        const quote = snowflake ? snowflakeIdentifier : (part: string) => '"' + part.replace(/"/g, '""') + '"';
+        await warehouse.query(`select * from ${table.split('.').map(quote).join('.')} where 1 = 0`);
         checks.push({ check: `source ${name}`, status: 'ok', detail: `table ${table} is readable` });
       } catch (error) {
         checks.push({
           check: `source ${name}`,
           status: 'fail',
           detail: `cannot read table ${table}: ${message(error, secrets)}`,
-          hint: `check the name (sources.${name}.table) and grant select on ${table} (and usage on its schema) to ${user}`,
+          hint: `check the name (sources.${name}.table) and grant select on ${table} (and usage on its ${snowflake ? 'database and ' : ''}schema) to ${grantee}`,
         });
       }
     }

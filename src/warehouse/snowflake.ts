@@ -36,6 +36,9 @@ let sdk: SnowflakeSdk | undefined;
 /** The driver, loaded on first use (it is large, and only Snowflake targets need it). */
 function snowflakeSdk(): SnowflakeSdk {
   if (!sdk) {
+    // the driver bundles the AWS SDK (for stage file transfers, which retain does not use), whose
+    // notice about its future Node versions would otherwise print on every run
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     // the package is CommonJS; require keeps its namespace object whole
     sdk = createRequire(import.meta.url)('snowflake-sdk') as SnowflakeSdk;
     // its own log goes to a file in the working folder by default; errors reach us as exceptions
@@ -227,7 +230,12 @@ export async function openSnowflakeWarehouse(connection: SnowflakeConnection): P
       }
     },
     async tableExists(table) {
-      const rows = await run(`select count(*) as n from ${database}.information_schema.tables where table_schema = $1 and table_name = $2`, [plainUpper(connection.schema), plainUpper(table)]);
+      // Snowflake lists views in information_schema.tables too; fakesnow only in .views, so both
+      const [where, params] = ['where table_schema = $1 and table_name = $2', [plainUpper(connection.schema), plainUpper(table)]] as const;
+      const rows = await run(
+        `select (select count(*) from ${database}.information_schema.tables ${where}) + (select count(*) from ${database}.information_schema.views ${where}) as n`,
+        [...params],
+      );
       return Number(rows[0]?.n ?? 0) > 0;
     },
     async columns(table) {
