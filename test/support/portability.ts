@@ -1,0 +1,98 @@
+/**
+ * Helpers of the portability suites (test/portability*.test.ts): run the built CLI side by side,
+ * open a target's warehouse, and compare tables row for row between DuckDB and a server target.
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load.js';
+import { openWarehouse, type Row, type Warehouse } from '../../src/warehouse/index.js';
+import { cliPath, repoRoot } from './cli.js';
+
+/** The marts: every model under models/marts (new marts are compared without editing a test). */
+export function martNames(folder = join(repoRoot, 'models', 'marts')): string[] {
+  return readdirSync(folder, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? martNames(join(folder, entry.name)) : entry.name.endsWith('.sql') ? [entry.name.slice(0, -4)] : [],
+  );
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The built CLI, asynchronously, so runs on two targets go side by side. */
+export function retainAsync(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return new Promise((resolveRun) => {
+    const child = spawn(process.execPath, [cliPath, ...args], { cwd, env: { ...process.env, TZ: 'Europe/Paris', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => resolveRun({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+export async function withWarehouse<T>(folder: string, target: string | undefined, read: (warehouse: Warehouse) => Promise<T>): Promise<T> {
+  const resolved = loadConfig({ config: join(folder, 'retain.yml'), target });
+  const warehouse = await openWarehouse(resolved.connection, { readOnly: true });
+  try {
+    return await read(warehouse);
+  } finally {
+    await warehouse.close();
+  }
+}
+
+/** JSON with the keys of every object in order: Snowflake keeps an OBJECT's keys sorted, the others as built. */
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, inner]) => [key, sortedKeys(inner)]));
+  return value;
+}
+
+/** A value in a form every warehouse agrees on: JSON text parsed, numbers kept for the tolerance check. */
+export function canonical(value: unknown): unknown {
+  if (typeof value === 'string' && /^[{[]/.test(value)) {
+    try {
+      return sortedKeys(JSON.parse(value));
+    } catch {
+      return value;
+    }
+  }
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T00:00:00(\.000)?Z$/.test(value)) return value.slice(0, 10);
+  return value;
+}
+
+function sortKey(row: Row): string {
+  return JSON.stringify(
+    Object.keys(row)
+      .sort()
+      .map((key) => {
+        const value = canonical(row[key]);
+        return typeof value === 'number' ? Number(value.toPrecision(8)) : value;
+      }),
+  );
+}
+
+export async function readTable(warehouse: Warehouse, table: string): Promise<Row[]> {
+  const rows = await warehouse.query(`select * from ${warehouse.qualify(table)}`);
+  return rows.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+}
+
+/** Differences between two row sets (same order), floats within 1e-9 relative; [] when equal. */
+export function differences(table: string, left: Row[], right: Row[], names: [string, string] = ['duckdb', 'postgres']): string[] {
+  const out: string[] = [];
+  if (left.length !== right.length) return [`${table}: ${left.length} rows on ${names[0]}, ${right.length} on ${names[1]}`];
+  left.forEach((row, i) => {
+    const other = right[i]!;
+    const columns = new Set([...Object.keys(row), ...Object.keys(other)]);
+    for (const column of columns) {
+      const a = canonical(row[column]);
+      const b = canonical(other[column]);
+      const close = typeof a === 'number' && typeof b === 'number' ? Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b)) : JSON.stringify(a) === JSON.stringify(b);
+      if (!close) out.push(`${table} row ${i} column ${column}: ${names[0]} ${JSON.stringify(row[column])}, ${names[1]} ${JSON.stringify(other[column])}`);
+    }
+  });
+  return out.slice(0, 20);
+}
