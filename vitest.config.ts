@@ -4,9 +4,13 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 300_000,
-    hookTimeout: 300_000,
-    // dbt and DuckDB suites share files per test; keep them in one worker at a time.
-    fileParallelism: false,
+    // beforeAll hooks run whole pipelines; two files run side by side on two cores
+    hookTimeout: 900_000,
+    // Every file works in its own temp folders (DuckDB files, dbt target and log paths, loopback
+    // servers on port 0), so two files can run at once: most of a file's time is one dbt process on
+    // one core. Set VITEST_MAX_WORKERS=1 to run them one at a time.
+    fileParallelism: true,
+    maxWorkers: Number(process.env.VITEST_MAX_WORKERS ?? 2),
     reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

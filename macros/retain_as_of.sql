@@ -4,7 +4,7 @@
   The value is checked here, so a var can never inject SQL.
 -#}
 {% macro retain_as_of() %}
-    {%- set value = var('retain_as_of', none) -%}
+    {%- set value = retain_runtime_var('retain_as_of') -%}
     {%- if value is none or (value | string | trim) == '' -%}
         current_date
     {%- else -%}

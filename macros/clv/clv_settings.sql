@@ -44,7 +44,7 @@
 
 {#- The fitted parameters, or none for a model that was not fitted (disabled, degenerate data). -#}
 {% macro clv_fit(model) %}
-    {%- set fit = var('retain_clv_fit', none) -%}
+    {%- set fit = retain_runtime_var('retain_clv_fit') -%}
     {%- set entry = none if fit is none else fit.get(model) -%}
     {%- if entry is none or not entry.get('ok', false) -%}
         {{ return(none) }}

@@ -5,7 +5,7 @@
   (disabled, degenerate data) has its rows with null values and the reason in `warning`.
 -#}
 {%- set settings = clv_settings() -%}
-{%- set fit = var('retain_clv_fit', none) or {} -%}
+{%- set fit = retain_runtime_var('retain_clv_fit') or {} -%}
 {%- set models = [('bgnbd', ['r', 'alpha', 'a', 'b']), ('gamma_gamma', ['p', 'q', 'gamma'])] -%}
 
 with

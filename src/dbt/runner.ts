@@ -101,6 +101,22 @@ interface DbtLogLine {
   };
 }
 
+/** The environment variable macros/retain_runtime_var.sql reads. */
+export const RUNTIME_VARS_ENV = 'RETAIN_RUNTIME_VARS';
+/** Vars read through retain_runtime_var: they must never decide a model's dependencies. */
+export const RUNTIME_VAR_NAMES = ['retain_as_of', 'retain_clv_fit'] as const;
+
+export function splitVars(vars: Record<string, unknown> | undefined): { parseVars?: Record<string, unknown>; runtimeVars?: Record<string, unknown> } {
+  if (!vars) return {};
+  const parseVars: Record<string, unknown> = {};
+  const runtimeVars: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(vars)) {
+    if ((RUNTIME_VAR_NAMES as readonly string[]).includes(key)) runtimeVars[key] = value;
+    else parseVars[key] = value;
+  }
+  return { parseVars, runtimeVars: Object.keys(runtimeVars).length ? runtimeVars : undefined };
+}
+
 const RESULT_EVENTS = new Set(['LogModelResult', 'LogTestResult', 'LogSeedResult', 'LogSnapshotResult', 'LogNodeResult']);
 
 /** Runs dbt with JSON logs, reporting node progress and collecting errors; never throws on a dbt failure. */
@@ -118,13 +134,23 @@ export async function runDbt(options: DbtRunOptions): Promise<DbtRunResult> {
     '--log-path',
     options.logPath,
   ];
-  if (options.vars) args.push('--vars', JSON.stringify(options.vars));
+  // Vars that change from run to run or between the phases of a run go in the environment, read by
+  // macros/retain_runtime_var.sql only when dbt executes: the --vars dbt parses with then stay the
+  // same and dbt reuses its parsed project (partial parsing) instead of parsing it all again.
+  const { parseVars, runtimeVars } = splitVars(options.vars);
+  if (parseVars) args.push('--vars', JSON.stringify(parseVars));
   if (!options.passthrough) args.unshift('--log-format', 'json', '--no-use-colors');
   const started = Date.now();
   const errors: string[] = [];
   const child = spawn(executable, args, {
     cwd: root,
-    env: { ...process.env, ...options.env, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false', DO_NOT_TRACK: '1' },
+    env: {
+      ...process.env,
+      ...options.env,
+      ...(runtimeVars ? { [RUNTIME_VARS_ENV]: JSON.stringify(runtimeVars) } : {}),
+      DBT_SEND_ANONYMOUS_USAGE_STATS: 'false',
+      DO_NOT_TRACK: '1',
+    },
     stdio: options.passthrough ? 'inherit' : ['ignore', 'pipe', 'pipe'],
   });
   const stderrChunks: string[] = [];

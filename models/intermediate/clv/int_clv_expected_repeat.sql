@@ -11,6 +11,8 @@
   no longer changes the sum (or max_series_terms). At a = 1 the expression has a removable
   singularity: it is averaged over a = 1 +- 1e-6, as the TypeScript scorer does.
 -#}
+-- the fit is read when dbt executes (retain_runtime_var), so the dependency is declared here:
+-- depends_on: {{ ref('int_clv_customer_statistics') }}
 {%- set settings = clv_settings() -%}
 {%- set fit = clv_fit('bgnbd') -%}
 {%- set block = 8 -%}
