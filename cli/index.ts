@@ -8,6 +8,7 @@ import { generateCommand } from './generate.js';
 import { handleError } from './handle-error.js';
 import { initCommand } from './init.js';
 import { liftCommand } from './lift.js';
+import { privacyCommand } from './privacy.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
 import { reportCommand } from './report.js';
@@ -22,8 +23,9 @@ const program = new Command('retain')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const command of [demoCommand, generateCommand, initCommand, runCommand, segmentsCommand, backtestCommand, validateCommand, reportCommand, signalsCommand, syncCommand, liftCommand, doctorCommand, dbtCommand, schemaCommand]) {
+for (const command of [demoCommand, generateCommand, initCommand, runCommand, segmentsCommand, backtestCommand, validateCommand, reportCommand, signalsCommand, syncCommand, liftCommand, privacyCommand, doctorCommand, dbtCommand, schemaCommand]) {
   command.exitOverride();
+  for (const subcommand of command.commands) subcommand.exitOverride();
   program.addCommand(command);
 }
 

@@ -48,6 +48,15 @@ export const initOptionsSchema = z.object({
   orders: z.string().optional(),
 });
 
+const customerId = z.string().trim().min(1, 'a customer id').max(256);
+
+export const privacyExportOptionsSchema = commonOptions.extend({ customer: customerId });
+
+export const privacyEraseOptionsSchema = commonOptions.extend({
+  customer: customerId,
+  reason: z.string().max(500).optional(),
+});
+
 export const schemaOptionsSchema = z.object({ out: z.string().optional() });
 
 export function parseOptions<T extends z.ZodType>(schema: T, options: unknown): z.infer<T> {

@@ -57,6 +57,21 @@ describe('loadConfig', () => {
     expect(injection.message).toContain('sources.orders');
   });
 
+  it('keeps the name no_profiling for the built-in segment, and lets audiences select it', () => {
+    const taken = configError(
+      write('noprof.yml', "warehouse: {type: duckdb}\nsources: {orders: {path: orders.csv}}\nsegments:\n  - {name: no_profiling, when: 'r_score >= 1'}\n"),
+    );
+    expect(taken.message).toContain('segments[0].name: no_profiling is the built-in segment');
+    const resolved = loadConfig({
+      config: write(
+        'service.yml',
+        'warehouse: {type: duckdb}\nsources: {orders: {path: orders.csv}}\ndestinations: {outbox: {type: file, path: out}}\n' +
+          'audiences:\n  - {name: service, destination: outbox, segments: [no_profiling]}\n',
+      ),
+    });
+    expect(resolved.audiences.map((a) => a.segments)).toEqual([['no_profiling']]);
+  });
+
   it('checks threshold lists against the number of bins', () => {
     const error = configError(
       write('thr.yml', 'warehouse: {type: duckdb}\nsources: {orders: {path: orders.csv}}\nrfm:\n  bins: 3\n  method: thresholds\n  thresholds: {recency_days: [30, 90], frequency: [2, 2], monetary: [10, 20, 30]}\n'),

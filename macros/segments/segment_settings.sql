@@ -25,6 +25,10 @@
     {%- if name is not string or not modules.re.fullmatch('[a-z][a-z0-9_]*', name) -%}
       {{ fail(path ~ ".name: segment names match ^[a-z][a-z0-9_]*$, got " ~ name) }}
     {%- endif -%}
+    {%- if name == 'no_profiling' -%}
+      {{ fail(path ~ ".name: no_profiling is the built-in segment of customers who revoked"
+        ~ " profiling consent (var retain_no_profiling); choose another name") }}
+    {%- endif -%}
     {%- if name in seen -%}
       {{ fail(path ~ ".name: segment '" ~ name ~ "' is defined twice") }}
     {%- endif -%}

@@ -1,6 +1,7 @@
 {#-
-  One row per configured segment, in rule order, with its label, priority flag and strategy: a
-  union of single-row selects (portable where a VALUES list is not). Every text value goes through
+  One row per configured segment, in rule order, with its label, priority flag and strategy, then
+  the built-in no_profiling segment (no_profiling_segment_row): a union of single-row selects
+  (portable where a VALUES list is not). Every text value goes through
   retain_string_literal; numbers and booleans were checked by strategy_settings.
 -#}
 {% macro segment_strategies_sql() %}
@@ -28,8 +29,7 @@
       as human_outreach,
     cast({{ 'true' if strategy.suppress_paid else 'false' }} as {{ dbt.type_boolean() }})
       as suppress_paid
-    {%- if not loop.last %}
   union all
-    {%- endif -%}
   {%- endfor %}
+  {{ no_profiling_segment_row(segments | length + 1) }}
 {% endmacro %}

@@ -2,6 +2,7 @@
 -- dropped silently. For each source, input rows = accepted (stg_retain__<source>) + rejected
 -- (test/dbt/assert_rows_accounted_for.sql). Base models carry no raw record: it is built here, for
 -- the rejected rows only, by reading them again from the source (by file and row number).
+-- Rows of erased customers (reason 'erased') keep no personal data: no key, no raw record.
 {%- set sources = retain_source_contract().keys() | list %}
 with
 
@@ -28,11 +29,15 @@ with
 {{ source_name }}_rejected as (
     select
         '{{ source_name }}' as source,
-        rejected.source_key,
+        case
+            when rejected.rejection_reason <> 'erased' then rejected.source_key
+        end as source_key,
         rejected.source_file,
         rejected.source_row_number,
         rejected.rejection_reason as reason,
-        raw_records.raw_record
+        case
+            when rejected.rejection_reason <> 'erased' then raw_records.raw_record
+        end as raw_record
     from {{ source_name }}_rejected_rows as rejected
     left join {{ source_name }}_raw_records as raw_records
         on

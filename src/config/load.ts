@@ -105,6 +105,9 @@ function hintFor(issue: z.core.$ZodIssue): string | undefined {
   return undefined;
 }
 
+/** The built-in segment of customers whose latest profiling consent is 'revoked' (issue 3). */
+export const NO_PROFILING_SEGMENT = 'no_profiling';
+
 export function loadConfig(options: { config?: string; target?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): ResolvedConfig {
   const configPath = findConfig(options.config, options.cwd);
   const text = readFileSync(configPath, 'utf8');
@@ -194,6 +197,12 @@ function resolveConfig(
           }
           throw error;
         }
+        if (segment.name === NO_PROFILING_SEGMENT) {
+          throw new ConfigError(
+            `${configPath}: segments[${i}].name: ${NO_PROFILING_SEGMENT} is the built-in segment of customers who revoked profiling consent`,
+            'choose another name; its strategy is the dbt var retain_no_profiling',
+          );
+        }
         return { name: segment.name, label: segment.label ?? titleCase(segment.name), is_priority: segment.priority ?? false, when };
       })
     : defaults.retain_segments.map((segment) => ({
@@ -225,7 +234,7 @@ function resolveConfig(
   const destinations = resolveDestinations(config.destinations as Record<string, { type: string } & Record<string, unknown>> | undefined);
   const ruleColumns = { ...columns, ...(defaults as unknown as { retain_profile_rule_columns: Record<string, ColumnType> }).retain_profile_rule_columns, ...CONSENT_RULE_COLUMNS };
   const defaultCost = ({ ...defaults.retain_predictions, ...(config.predictions ?? {}) } as PredictionSettings).cost_per_customer ?? null;
-  const audiences = resolveAudiences(config.audiences, destinations, segments.map((s) => s.name), ruleColumns, defaultCost);
+  const audiences = resolveAudiences(config.audiences, destinations, [...segments.map((s) => s.name), NO_PROFILING_SEGMENT], ruleColumns, defaultCost);
 
   return {
     configPath,

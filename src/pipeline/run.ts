@@ -11,6 +11,8 @@ import { openWarehouse } from '../warehouse/index.js';
 import { loadFileSources } from '../warehouse/load.js';
 import { describeTarget } from '../warehouse/target.js';
 import { readIdentitySummary, type IdentitySummary } from './identity.js';
+import { sweepErased } from '../privacy/index.js';
+import { openDuckDb } from '../warehouse/duckdb.js';
 
 export interface RunOptions {
   asOf?: string;
@@ -93,6 +95,14 @@ export async function runPipeline(resolved: ResolvedConfig, options: RunOptions 
     };
 
     const { results, seconds, predictions, clvFit } = await buildPhases(resolved, options, build, failRun, () => fitFromWarehouse(buildPath, predictionSettings(resolved)));
+    // --- privacy (issue 3): rows about erased customers leave every table of the build, the history
+    // and tables dbt does not build included (staging already rejected their new rows)
+    const built = await openDuckDb(buildPath);
+    try {
+      await sweepErased(built);
+    } finally {
+      built.close();
+    }
     renameSync(buildPath, warehousePath);
     if (existsSync(buildPath + '.wal')) renameSync(buildPath + '.wal', warehousePath + '.wal');
     else rmSync(warehousePath + '.wal', { force: true });

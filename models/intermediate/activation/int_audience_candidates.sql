@@ -46,6 +46,7 @@ final as (
         cast(null as {{ dbt.type_boolean() }}) as is_erased,
         cast(null as {{ dbt.type_boolean() }}) as is_suppressed,
         cast(null as {{ dbt.type_boolean() }}) as is_missing_identifier,
+        cast(null as {{ dbt.type_boolean() }}) as is_profiling_objected,
         cast(null as {{ dbt.type_float() }}) as holdout_draw,
         cast(null as {{ dbt.type_string() }}) as payload_hash
     from profile
@@ -126,6 +127,12 @@ audience_{{ loop.index }} as (
             {%- if not loop.last %} or {% endif %}
             {%- endfor %}
         ) as is_missing_identifier,
+        {#- objected to profiling: only an audience of the no_profiling segment itself may send -#}
+        {%- if a.segments and 'no_profiling' in a.segments %}
+        false as is_profiling_objected,
+        {%- else %}
+        coalesce(profile.consent_profiling = 'revoked', false) as is_profiling_objected,
+        {%- endif %}
         {{ retain_hash_fraction(retain_string_literal(a.salt ~ ':', at ~ '.salt')
             ~ ' || profile.customer_id') }} as holdout_draw
     from profile

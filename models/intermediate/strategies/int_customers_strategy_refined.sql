@@ -3,11 +3,14 @@
   for each of objective, channel, cadence, incentive and maximum messages per week, the first
   matching refinement that sets it wins, else the segment's value (or, for the message cap, the
   engagement layer's fatigue-aware cap); the send hour is the customer's most frequent response
-  hour, else retain_layers.default_send_hour. Each choice carries its reason.
+  hour, else retain_layers.default_send_hour. Each choice carries its reason. Customers in
+  no_profiling (revoked profiling consent) get none of it: the segment's strategy, the default
+  send hour and the default cap, each with the reason 'no profiling consent: ...'.
 -#}
 {%- set rules = strategy_refinement_settings() -%}
 {%- set default_hour = retain_layer_number('retain_layers', 'default_send_hour') -%}
 {%- set max_per_week = retain_layer_number('retain_layers', 'max_messages_per_week') -%}
+{%- set no_profiling = "'no profiling consent: segment strategy, no refinement'" -%}
 
 with
 
@@ -83,35 +86,61 @@ profiled as (
 ),
 
 final as (
+    -- no_profiling customers (revoked profiling consent) keep their segment's strategy as it is:
+    -- every refinement, the learned send hour and the engagement-based cap are profiling
     select
         customer_id,
-        {{ strategy_refinement_case(rules, 'objective', 'segment_objective') }}
-            as profile_objective,
-        {{ strategy_refinement_reason(rules, 'objective', "'segment strategy'") }}
-            as profile_objective_reason,
-        {{ strategy_refinement_case(rules, 'primary_channel', 'segment_channel') }}
-            as profile_channel,
-        {{ strategy_refinement_reason(rules, 'primary_channel', "'segment strategy'") }}
-            as profile_channel_reason,
-        coalesce(preferred_send_hour, {{ default_hour }}) as profile_send_hour,
         case
+            when segment = 'no_profiling' then segment_objective
+            else {{ strategy_refinement_case(rules, 'objective', 'segment_objective') }}
+        end as profile_objective,
+        case
+            when segment = 'no_profiling' then {{ no_profiling }}
+            else {{ strategy_refinement_reason(rules, 'objective', "'segment strategy'") }}
+        end as profile_objective_reason,
+        case
+            when segment = 'no_profiling' then segment_channel
+            else {{ strategy_refinement_case(rules, 'primary_channel', 'segment_channel') }}
+        end as profile_channel,
+        case
+            when segment = 'no_profiling' then {{ no_profiling }}
+            else {{ strategy_refinement_reason(rules, 'primary_channel', "'segment strategy'") }}
+        end as profile_channel_reason,
+        case
+            when segment = 'no_profiling' then {{ default_hour }}
+            else coalesce(preferred_send_hour, {{ default_hour }})
+        end as profile_send_hour,
+        case
+            when segment = 'no_profiling' then {{ no_profiling }}
             when preferred_send_hour is not null then 'most frequent response hour'
             else 'no responses: default send hour'
         end as profile_send_hour_reason,
-        {{ strategy_refinement_case(rules, 'cadence', 'segment_cadence') }}
-            as profile_cadence,
-        {{ strategy_refinement_reason(rules, 'cadence', "'segment strategy'") }}
-            as profile_cadence_reason,
-        {{ strategy_refinement_case(rules, 'max_messages_per_week', 'engagement_cap') }}
-            as profile_max_messages_per_week,
-        {{ strategy_refinement_reason(rules, 'max_messages_per_week',
-            "case when is_fatigued then 'fatigued: no response to recent emails' "
-            ~ "else 'engagement response rate' end") }}
-            as profile_max_messages_per_week_reason,
-        {{ strategy_refinement_case(rules, 'incentive_type', 'segment_incentive') }}
-            as profile_incentive,
-        {{ strategy_refinement_reason(rules, 'incentive_type', "'segment strategy'") }}
-            as profile_incentive_reason
+        case
+            when segment = 'no_profiling' then segment_cadence
+            else {{ strategy_refinement_case(rules, 'cadence', 'segment_cadence') }}
+        end as profile_cadence,
+        case
+            when segment = 'no_profiling' then {{ no_profiling }}
+            else {{ strategy_refinement_reason(rules, 'cadence', "'segment strategy'") }}
+        end as profile_cadence_reason,
+        case
+            when segment = 'no_profiling' then {{ max_per_week }}
+            else {{ strategy_refinement_case(rules, 'max_messages_per_week', 'engagement_cap') }}
+        end as profile_max_messages_per_week,
+        case
+            when segment = 'no_profiling' then {{ no_profiling }}
+            else {{ strategy_refinement_reason(rules, 'max_messages_per_week',
+                "case when is_fatigued then 'fatigued: no response to recent emails' "
+                ~ "else 'engagement response rate' end") }}
+        end as profile_max_messages_per_week_reason,
+        case
+            when segment = 'no_profiling' then segment_incentive
+            else {{ strategy_refinement_case(rules, 'incentive_type', 'segment_incentive') }}
+        end as profile_incentive,
+        case
+            when segment = 'no_profiling' then {{ no_profiling }}
+            else {{ strategy_refinement_reason(rules, 'incentive_type', "'segment strategy'") }}
+        end as profile_incentive_reason
     from profiled
 )
 

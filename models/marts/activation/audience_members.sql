@@ -2,6 +2,7 @@
   One row per audience per selected customer, with eligibility decided here: a member is sent only
   when eligible. exclusion_reason names the first reason that applies, in this order: erased,
   no_consent (the audience's purpose is not 'granted'; never recorded counts as no consent),
+  no_profiling (profiling consent revoked, and the audience is not of the no_profiling segment),
   suppressed (suppress_paid strategies on paid destinations, or the audience's suppress_when),
   missing_identifier, holdout (the stored arm of holdout_assignments; holdout members are never
   sent).
@@ -34,6 +35,7 @@ final as (
         case
             when candidates.is_erased then 'erased'
             when coalesce(candidates.consent_status, 'none') <> 'granted' then 'no_consent'
+            when candidates.is_profiling_objected then 'no_profiling'
             when candidates.is_suppressed then 'suppressed'
             when candidates.is_missing_identifier then 'missing_identifier'
             when assignments.is_holdout then 'holdout'

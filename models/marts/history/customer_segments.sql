@@ -4,6 +4,8 @@
   previous_segment is the customer's segment in the previous run: the latest earlier as-of date in
   this table (null when the customer was not in it, or on the first run).
 -#}
+{#- the erasure pre-hook (retain_is_erased) reads it: a dependency dbt must know of -#}
+{%- do ref('base_retain__erasure_requests') -%}
 {%- set as_of = retain_as_of() -%}
 
 with

@@ -7,6 +7,8 @@
   A customer whose segment did not change has no row. Appended run by run and kept through
   --full-refresh; a rerun of an as-of date replaces that date's rows (pre-hook).
 -#}
+{#- the erasure pre-hook (retain_is_erased) reads it: a dependency dbt must know of -#}
+{%- do ref('base_retain__erasure_requests') -%}
 {%- set as_of = retain_as_of() -%}
 
 with

@@ -1,5 +1,6 @@
 -- One row per input row of the `consents` source, typed, with the first rule it breaks
 -- (rejection_reason, null when accepted). Rules, first failing wins:
+--   erased (an erased customer: macros/privacy/retain_erasure.sql),
 --   missing_required_field, invalid_timestamp, unknown_consent_purpose,
 --   unknown_consent_status, event_after_as_of, exact_duplicate, duplicate_key (same
 --   customer_id, purpose and recorded_at with different content; the last row read wins).
@@ -27,6 +28,7 @@ checked as (
     select
         *,
         case
+            when {{ retain_is_erased('customer_id') }} then 'erased'
             when
                 customer_id is null
                 or purpose is null

@@ -1,5 +1,6 @@
 -- One row per input row of the `creator_touchpoints` source, typed, with the first rule it
 -- breaks (rejection_reason, null when accepted). Rules, first failing wins:
+--   erased (an erased customer: macros/privacy/retain_erasure.sql),
 --   missing_required_field (creator_id, platform, touchpoint_type, occurred_at),
 --   missing_identifier (neither customer_id nor anonymous_id), invalid_timestamp,
 --   invalid_number (completion_pct), unknown_touchpoint_type, out_of_range (completion_pct
@@ -31,6 +32,7 @@ checked as (
     select
         *,
         case
+            when {{ retain_is_erased('customer_id') }} then 'erased'
             when
                 creator_id is null
                 or platform is null

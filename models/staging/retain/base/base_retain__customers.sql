@@ -1,5 +1,6 @@
 -- One row per input row of the `customers` source, typed, with the first rule it breaks
 -- (rejection_reason, null when accepted). Rules, first failing wins:
+--   erased (an erased customer: macros/privacy/retain_erasure.sql),
 --   missing_required_field, invalid_timestamp (first_seen_at), invalid_number (home_lat/lon),
 --   invalid_coordinates (lat outside -90..90, lon outside -180..180, or only one of them),
 --   event_after_as_of (first seen after the as-of date), exact_duplicate,
@@ -35,6 +36,7 @@ checked as (
     select
         *,
         case
+            when {{ retain_is_erased('customer_id') }} then 'erased'
             when customer_id is null then 'missing_required_field'
             when first_seen_at_text is not null and first_seen_at is null
                 then 'invalid_timestamp'

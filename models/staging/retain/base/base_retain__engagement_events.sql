@@ -1,5 +1,6 @@
 -- One row per input row of the `engagement_events` source, typed, with the first rule it
 -- breaks (rejection_reason, null when accepted). Rules, first failing wins:
+--   erased (an erased customer: macros/privacy/retain_erasure.sql),
 --   missing_required_field (event_type, occurred_at), missing_identifier (neither customer_id
 --   nor anonymous_id), invalid_timestamp, unknown_event_type, event_after_as_of,
 --   exact_duplicate. Events have no natural key: distinct events may share every value
@@ -28,6 +29,7 @@ checked as (
     select
         *,
         case
+            when {{ retain_is_erased('customer_id') }} then 'erased'
             when event_type is null or occurred_at_text is null
                 then 'missing_required_field'
             when customer_id is null and anonymous_id is null then 'missing_identifier'

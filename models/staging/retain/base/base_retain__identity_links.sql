@@ -1,5 +1,6 @@
 -- One row per input row of the `identity_links` source, typed, with the first rule it breaks
 -- (rejection_reason, null when accepted). Rules, first failing wins:
+--   erased (either side an erased customer id: macros/privacy/retain_erasure.sql),
 --   missing_required_field, invalid_timestamp (observed_at), event_after_as_of,
 --   exact_duplicate (no natural key: the same pair seen at different times is kept).
 with
@@ -26,6 +27,10 @@ checked as (
     select
         *,
         case
+            when
+                (id_type_a = 'customer_id' and {{ retain_is_erased('id_value_a') }})
+                or (id_type_b = 'customer_id' and {{ retain_is_erased('id_value_b') }})
+                then 'erased'
             when
                 id_type_a is null
                 or id_value_a is null

@@ -1,5 +1,6 @@
 -- One row per input row of the `orders` source, typed, with the first rule it breaks
 -- (rejection_reason, null when accepted). Rules, first failing wins:
+--   erased (an erased customer: macros/privacy/retain_erasure.sql),
 --   missing_required_field, invalid_timestamp, invalid_number, unknown_currency,
 --   negative_revenue (negative and not a refund status), negative_value (discount),
 --   event_after_as_of, exact_duplicate, duplicate_key (the last row read wins).
@@ -42,6 +43,7 @@ checked as (
     select
         *,
         case
+            when {{ retain_is_erased('customer_id') }} then 'erased'
             when
                 order_id is null
                 or customer_id is null

@@ -1,5 +1,6 @@
 -- One row per input row of the `store_visits` source, typed, with the first rule it breaks
 -- (rejection_reason, null when accepted). Rules, first failing wins:
+--   erased (an erased customer: macros/privacy/retain_erasure.sql),
 --   missing_required_field (store_id, visited_at), missing_identifier (neither customer_id
 --   nor device_id), invalid_timestamp, event_after_as_of, exact_duplicate (no natural key).
 with
@@ -25,6 +26,7 @@ checked as (
     select
         *,
         case
+            when {{ retain_is_erased('customer_id') }} then 'erased'
             when store_id is null or visited_at_text is null
                 then 'missing_required_field'
             when customer_id is null and device_id is null then 'missing_identifier'
