@@ -191,7 +191,7 @@ describe('RFM, segments and marts on the hand-made fixture', () => {
     expect(profile.C10).toMatchObject({ email: null, country: null }); // not in customers.csv
   });
 
-  it('summarizes every configured segment in rule order, empty ones included', () => {
+  it('summarizes every configured segment in rule order, empty ones included, then no_profiling', () => {
     // trailing 12m revenue: champions 500 + 260 = 760 over 4 + 3 = 7 purchases; cant_lose_them 1200 / 4;
     // at_risk 50 / 2; new 80 + 40 = 120 / 2; about_to_sleep 0 + 108 = 108 / 2; lost 0 + 200 = 200 / 2.
     // total 2438
@@ -208,6 +208,8 @@ describe('RFM, segments and marts on the hand-made fixture', () => {
       ['about_to_sleep', 9, 2, 108, 2, 54, 54],
       ['hibernating', 10, 0, 0, 0, null, null],
       ['lost', 11, 2, 200, 2, 100, 100],
+      // built in, always last: customers who revoked profiling consent (none in this fixture)
+      ['no_profiling', 12, 0, 0, 0, null, null],
     ]);
     const share = Object.fromEntries(first.summary!.map((row) => [row.segment, [row.share_of_customers, row.revenue_share]]));
     expect(share.champions![0]).toBeCloseTo(0.2, 12);
@@ -259,7 +261,7 @@ describe('RFM, segments and marts on the hand-made fixture', () => {
     expect(second.summary!.map((row) => [row.segment, row.customers, row.trailing_12m_revenue])).toEqual([
       ['champions', 2, 770], ['cant_lose_them', 0, 0], ['loyal', 1, 260], ['at_risk', 1, 50], ['new', 2, 110],
       ['potential_loyalists', 0, 0], ['promising', 0, 0], ['need_attention', 0, 0], ['about_to_sleep', 1, 0],
-      ['hibernating', 1, 0], ['lost', 3, 600],
+      ['hibernating', 1, 0], ['lost', 3, 600], ['no_profiling', 0, 0],
     ]);
     const lost = second.summary!.find((row) => row.segment === 'lost')!;
     expect(lost.revenue_share).toBeCloseTo(600 / 1790, 12);

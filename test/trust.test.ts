@@ -88,7 +88,10 @@ describe('checks at the end of retain run', () => {
     expect(segmentPsi.value).toBeCloseTo(expected, 10);
     expect(segmentPsi.message).toContain('against 2026-09-30');
     const drift = runJson.validation.checks.filter((c) => c.check === 'segment_drift');
-    expect(drift.length).toBe(11 - runJson.validation.checks.filter((c) => c.check === 'segment_share_bounds' && c.value === 0).length);
+    // one drift check per segment with customers (the 11 configured ones and no_profiling)
+    const bounds = runJson.validation.checks.filter((c) => c.check === 'segment_share_bounds');
+    expect(bounds.map((c) => c.subject)).toContain('no_profiling');
+    expect(drift.length).toBe(12 - bounds.filter((c) => c.value === 0).length);
     expect(drift.every((c) => c.status === 'pass' && c.message.includes('previous run'))).toBe(true);
   });
 
