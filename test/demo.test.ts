@@ -25,7 +25,9 @@ describe('retain demo', () => {
     expect(out.config_path).toBe(join(dir, 'd', 'retain.yml'));
     expect(out.as_of).toBe('2026-06-30');
     expect(out.generated.files.orders!.rows).toBeGreaterThan(3000);
-    expect(out.segment_summary).toHaveLength(11);
+    // the 11 default segments, then the built-in no_profiling (customers who revoked profiling consent)
+    expect(out.segment_summary.map((row) => row.segment).at(-1)).toBe('no_profiling');
+    expect(out.segment_summary).toHaveLength(12);
     expect(out.segment_summary.reduce((sum, row) => sum + row.share_of_customers, 0)).toBeCloseTo(1, 9);
     expect(out.segment_summary.reduce((sum, row) => sum + row.revenue_share, 0)).toBeCloseTo(1, 9);
     // a realistic population fills the segments that matter most, not only the extremes

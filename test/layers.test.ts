@@ -113,7 +113,9 @@ describe('customer_profile layers on generated data', () => {
 
   it('uses lifecycle_stage in segment rules', () => {
     for (const r of rows.profile) {
-      const expected = r.lifecycle_stage === 'lapsing' ? 'at_risk' : r.lifecycle_stage === 'lapsed' ? 'hibernating' : 'lost';
+      // customers who revoked profiling consent are in the built-in no_profiling segment instead
+      const byStage = r.lifecycle_stage === 'lapsing' ? 'at_risk' : r.lifecycle_stage === 'lapsed' ? 'hibernating' : 'lost';
+      const expected = r.consent_profiling === 'revoked' ? 'no_profiling' : byStage;
       expect(r.segment, `${r.customer_id} ${r.lifecycle_stage}`).toBe(expected);
     }
   });
@@ -174,6 +176,8 @@ describe('customer_profile layers on generated data', () => {
         expect(r[`profile_${field}`], `profile_${field} of ${r.customer_id}`).not.toBeNull();
         expect(r[`profile_${field}_reason`], `profile_${field}_reason`).not.toBeNull();
       }
+      // no refinement without profiling consent (test/privacy.test.ts checks their reasons)
+      if (r.segment === 'no_profiling') continue;
       const hour = Number(r.profile_send_hour);
       expect(hour >= 0 && hour <= 23).toBe(true);
       if (r.preferred_send_hour !== null) expect(hour).toBe(Number(r.preferred_send_hour));

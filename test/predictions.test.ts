@@ -129,12 +129,14 @@ describe('predictions on generated data', () => {
     try {
       const rows = await db.all<{ segment: string; expected: string; n: number }>(`
         select segment,
-          case when churn_risk > 0.8 and predicted_clv > 15 then 'cant_lose_them'
+          case when consent_profiling = 'revoked' then 'no_profiling'
+               when churn_risk > 0.8 and predicted_clv > 15 then 'cant_lose_them'
                when churn_risk <= 0.5 then 'champions' else 'lost' end as expected,
           count(*) as n
         from customer_profile group by 1, 2 order by 1, 2`);
       expect(rows.every((r) => r.segment === r.expected), JSON.stringify(rows)).toBe(true);
-      expect(rows.map((r) => r.segment)).toEqual(['cant_lose_them', 'champions', 'lost']);
+      // customers who revoked profiling consent are not scored into the rule-based segments
+      expect(rows.map((r) => r.segment)).toEqual(['cant_lose_them', 'champions', 'lost', 'no_profiling']);
     } finally {
       db.close();
     }
