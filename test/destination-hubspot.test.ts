@@ -70,6 +70,14 @@ describe('hubspot destination against the loopback API', () => {
     expect(server.members()).toEqual(['ann@example.com']);
   });
 
+  it('takes upsert results in input order when HubSpot leaves the email out of them', async () => {
+    server.echoEmail = false;
+    const results = await destination().send([op('add', 'c1', { email: 'ann@example.com' }, { first_name: 'Ann' }), op('add', 'c2', { email: 'bob@example.com' })], context());
+    expect(results.map((result) => result.status)).toEqual(['ok', 'ok']);
+    expect(server.http.requests[1]!.body).toEqual([server.contacts.get('ann@example.com')!.id, server.contacts.get('bob@example.com')!.id]);
+    expect(server.members()).toEqual(['ann@example.com', 'bob@example.com']);
+  });
+
   it('removes by reading record ids by email and removing them from the list; unknown contacts are already out', async () => {
     await destination().send([op('add', 'c1', { email: 'ann@example.com' }), op('add', 'c2', { email: 'bob@example.com' })], context());
     server.http.requests.length = 0;

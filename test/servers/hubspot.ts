@@ -26,6 +26,8 @@ export class HubspotServer {
   readonly lists = new Map<string, Set<string>>();
   /** Emails refused row by row (INVALID_EMAIL in a 207). */
   readonly rejectEmails = new Set<string>();
+  /** Whether upsert results carry the email property (false: only the properties the input set). */
+  echoEmail = true;
   private nextId = 1001;
 
   constructor(
@@ -48,6 +50,7 @@ export class HubspotServer {
     this.contacts.clear();
     this.lists.set(this.listId, new Set());
     this.rejectEmails.clear();
+    this.echoEmail = true;
     this.http.requests.length = 0;
     this.http.faults.length = 0;
   }
@@ -111,7 +114,9 @@ export class HubspotServer {
       const contact = existing ?? { id: String(this.nextId++), properties: { email } };
       Object.assign(contact.properties, (input.properties ?? {}) as Record<string, string>);
       this.contacts.set(email, contact);
-      results.push({ id: contact.id, properties: { ...contact.properties }, new: existing === undefined, archived: false, createdAt: new Date().toISOString(), updatedAt: new Date().toISOString() });
+      const echoed: Record<string, string> = { ...contact.properties };
+      if (!this.echoEmail) delete echoed.email;
+      results.push({ id: contact.id, properties: echoed, new: existing === undefined, archived: false, createdAt: new Date().toISOString(), updatedAt: new Date().toISOString() });
     }
     return this.batchReply(results, errors);
   }

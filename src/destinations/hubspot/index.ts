@@ -22,14 +22,20 @@ export function hubspotLimits(perTenSeconds: number): DestinationLimits {
   return { maxBatchSize: CONTACTS_PER_BATCH, requestsPerSecond: (perTenSeconds * 45) / 1000, burst: Math.max(1, Math.floor(perTenSeconds / 20)), separateKinds: true };
 }
 
-/** Email -> record id from results, and email -> HubSpot's message from errors that name an email. */
-function outcomeByEmail(answer: BatchAnswer, emails: ReadonlySet<string>): { ids: Map<string, string>; errors: Map<string, string> } {
+/**
+ * Email -> record id from results, and email -> HubSpot's message from errors that name an email.
+ * Results are matched by their email property; when HubSpot leaves it out of an answer without errors
+ * that has one result per input, results are taken in input order.
+ */
+function outcomeByEmail(answer: BatchAnswer, sent: readonly string[]): { ids: Map<string, string>; errors: Map<string, string> } {
+  const emails = new Set(sent);
   const ids = new Map<string, string>();
   const errors = new Map<string, string>();
-  for (const result of answer.results) {
-    const email = result.properties?.email?.trim().toLowerCase();
+  const positional = answer.errors.length === 0 && answer.results.length === sent.length && answer.results.some((result) => typeof result.properties?.email !== 'string');
+  answer.results.forEach((result, position) => {
+    const email = positional ? sent[position] : result.properties?.email?.trim().toLowerCase();
     if (email !== undefined && emails.has(email)) ids.set(email, result.id);
-  }
+  });
   for (const error of answer.errors) {
     for (const value of contextValues(error)) {
       const email = value.trim().toLowerCase();
@@ -55,13 +61,12 @@ export class HubspotDestination implements Destination {
     const plan = planContacts(batch);
     const rowError = new Map<string, string>();
     if (plan.emails.length > 0) {
-      const emails = new Set(plan.emails);
       if (removing) {
         // A contact HubSpot does not know (NOT_FOUND) is not in the list: nothing to remove.
-        const { ids } = outcomeByEmail(await this.client.readContactsByEmail(plan.emails, ctx), emails);
+        const { ids } = outcomeByEmail(await this.client.readContactsByEmail(plan.emails, ctx), plan.emails);
         if (ids.size > 0) await this.client.changeMembership(this.settings.list_id, 'remove', [...new Set(ids.values())], ctx);
       } else {
-        const { ids, errors } = outcomeByEmail(await this.client.upsertContacts(upsertInputs(batch, plan, this.settings.properties), ctx), emails);
+        const { ids, errors } = outcomeByEmail(await this.client.upsertContacts(upsertInputs(batch, plan, this.settings.properties), ctx), plan.emails);
         for (const email of plan.emails) {
           if (errors.has(email)) rowError.set(email, errors.get(email)!);
           else if (!ids.has(email)) rowError.set(email, 'HubSpot returned no record for this contact');
