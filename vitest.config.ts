@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 300_000,
+    testTimeout: 600_000,
     // beforeAll hooks run whole pipelines; two files run side by side on two cores
     hookTimeout: 900_000,
     // Every file works in its own temp folders (DuckDB files, dbt target and log paths, loopback
