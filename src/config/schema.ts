@@ -93,6 +93,7 @@ const bigqueryTarget = z.strictObject({
   dataset: schemaName.optional().describe('The dataset Retain builds into (default retain)'),
   location: z.string().min(1).optional(),
   keyfile_env: envName.optional().describe('The environment variable holding the path of a service-account key file; without it: application default credentials'),
+  token_env: envName.optional().describe('The environment variable holding an OAuth access token (e.g. from gcloud auth print-access-token), instead of a key file'),
   api_endpoint: z.string().url().optional().describe('Only to reach an emulator'),
   threads: z.int().min(1).max(64).optional(),
   dbt_profile: dbtProfileRef.optional(),

@@ -2,8 +2,8 @@
  * The one small interface the TypeScript side uses to talk to any warehouse (issue 7): run a
  * query, stream a large result in pages (audiences are never loaded whole), and write a small
  * table (bookkeeping such as validation_results or sync_state). One implementation per warehouse:
- * DuckDB (src/warehouse/duckdb-warehouse.ts), Postgres (src/warehouse/postgres.ts) and Snowflake
- * (src/warehouse/snowflake.ts).
+ * DuckDB (src/warehouse/duckdb-warehouse.ts), Postgres (src/warehouse/postgres.ts), Snowflake
+ * (src/warehouse/snowflake.ts) and BigQuery (src/warehouse/bigquery.ts).
  *
  * SQL passed in is the caller's; parameters are positional ($1, $2 ...), which every
  * implementation binds natively. Table names given to the helpers are plain identifiers, resolved
@@ -79,6 +79,10 @@ export async function openWarehouse(connection: TargetConnection, options: { rea
     case 'snowflake': {
       const { openSnowflakeWarehouse } = await import('./snowflake.js');
       return openSnowflakeWarehouse(connection);
+    }
+    case 'bigquery': {
+      const { openBigQueryWarehouse } = await import('./bigquery.js');
+      return openBigQueryWarehouse(connection);
     }
     default:
       throw new ConfigError(

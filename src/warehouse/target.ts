@@ -58,6 +58,8 @@ export interface BigQueryConnection {
   dataset: string;
   location?: string;
   keyfile?: string;
+  /** an OAuth access token from token_env, in memory only */
+  token?: string;
   apiEndpoint?: string;
   threads: number;
 }
@@ -186,12 +188,18 @@ function bigqueryConnection(target: BigQueryTargetConfig, configDir: string, env
     keyfile = env[target.keyfile_env];
     if (!keyfile) throw new ConfigError(`keyfile_env: environment variable ${target.keyfile_env} is not set`, `export ${target.keyfile_env}=/path/to/key.json`);
   }
+  let token: string | undefined;
+  if (target.token_env) {
+    token = env[target.token_env];
+    if (!token) throw new ConfigError(`token_env: environment variable ${target.token_env} is not set`, `export ${target.token_env}=$(gcloud auth print-access-token)`);
+  }
   return {
     type: 'bigquery',
     project,
     dataset: target.dataset ?? str(profile.dataset ?? profile.schema) ?? 'retain',
     location: target.location ?? str(profile.location),
     keyfile,
+    token,
     apiEndpoint: target.api_endpoint ?? str(profile.api_endpoint),
     threads: target.threads ?? num(profile.threads, 'dbt_profile threads') ?? 2,
   };
@@ -263,15 +271,17 @@ export function dbtProfileFor(connection: TargetConnection, options: { duckdbPat
           head +
           lines({
             type: 'bigquery',
-            method: connection.keyfile ? 'service-account' : 'oauth',
-            keyfile: connection.keyfile,
+            // oauth-secrets with only a token: dbt sends it as it is (it cannot refresh it)
+            method: connection.token ? 'oauth-secrets' : connection.keyfile ? 'service-account' : 'oauth',
+            token: connection.token ? passwordRef : undefined,
+            keyfile: connection.token ? undefined : connection.keyfile,
             project: connection.project,
             dataset: connection.dataset,
             location: connection.location,
             api_endpoint: connection.apiEndpoint,
             threads: connection.threads,
           }),
-        env: {},
+        env: connection.token ? { [DBT_PASSWORD_ENV]: connection.token } : {},
       };
   }
 }
