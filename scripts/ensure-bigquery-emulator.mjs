@@ -17,6 +17,7 @@
 // and returns { apiEndpoint, project, stop() }. Run directly, the script only ensures both
 // (`--start` also starts a server and keeps it until Ctrl-C).
 import { spawn, spawnSync } from 'node:child_process';
+import { get } from 'node:http';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -99,10 +100,32 @@ export async function ensureEmulatorBuilt() {
   });
 }
 
+/**
+ * A test-only shim for an emulator gap, loaded by a .pth file in the test venv (never in the
+ * project's venv, never against real BigQuery): the emulator reports statementType SELECT for
+ * every job, DDL and DML included, without a destination table, and dbt-bigquery then reads the
+ * row count of that missing destination and fails. Real BigQuery reports CREATE_TABLE_AS_SELECT,
+ * MERGE and so on. The shim reports no statement type for a "SELECT" job without a destination, so
+ * dbt only logs no row count for it.
+ */
+const DBT_SHIM = `# written by retain's scripts/ensure-bigquery-emulator.mjs: test-only, see there
+from google.cloud.bigquery.job import query as _query
+
+_statement_type = _query.QueryJob.statement_type
+
+
+def _reported_statement_type(job):
+    kind = _statement_type.fget(job)
+    return None if kind == "SELECT" and job.destination is None else kind
+
+
+_query.QueryJob.statement_type = property(_reported_statement_type)
+`;
+
 /** A venv with dbt-bigquery (requirements-bigquery.txt, --no-deps), outside the clone; returns its dbt. */
 export async function ensureDbtBigQuery() {
   const requirements = join(root, 'requirements-bigquery.txt');
-  const hash = createHash('sha256').update(readFileSync(requirements)).digest('hex').slice(0, 12);
+  const hash = createHash('sha256').update(readFileSync(requirements)).update(DBT_SHIM).digest('hex').slice(0, 12);
   const venv = join(cacheDir(), `venv-bigquery-${hash}`);
   const dbt = join(venv, 'bin', 'dbt');
   const stamp = join(venv, '.retain-installed');
@@ -118,6 +141,9 @@ export async function ensureDbtBigQuery() {
     };
     run(python, ['-m', 'venv', venv]);
     run(join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '-r', requirements]);
+    const sitePackages = spawnSync(join(venv, 'bin', 'python'), ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'], { encoding: 'utf8' }).stdout.trim();
+    writeFileSync(join(sitePackages, 'retain_emulator_shim.py'), DBT_SHIM);
+    writeFileSync(join(sitePackages, 'retain_emulator_shim.pth'), 'import retain_emulator_shim\n');
     writeFileSync(stamp, new Date().toISOString() + '\n');
     return dbt;
   });
@@ -153,7 +179,13 @@ export async function startBigQueryEmulator({ project = 'retain-test' } = {}) {
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (exited !== null) throw new SetupError(`the BigQuery emulator exited (${exited}) on start:\n${stderr.trim()}`);
-    const ready = await fetch(`${apiEndpoint}/bigquery/v2/projects/${project}/datasets`).then((response) => response.ok, () => false);
+    const ready = await new Promise((answer) => {
+      const request = get(`${apiEndpoint}/bigquery/v2/projects/${project}/datasets`, (response) => {
+        response.resume();
+        answer(response.statusCode === 200);
+      });
+      request.on('error', () => answer(false));
+    });
     if (ready) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

@@ -14,12 +14,19 @@ const SOURCE_EVENTS: Partial<Record<SourceName, string>> = {
   consents: 'recorded_at',
 };
 
+/** The first instant after an as-of date, as timestamp text every warehouse casts ('YYYY-MM-DD 00:00:00'). */
+function endOfDay(asOf: string): string {
+  return new Date(Date.parse(`${asOf}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10) + ' 00:00:00';
+}
+
 const pct = (value: number, digits = 1) => `${(value * 100).toFixed(digits)}%`;
 const int = (value: number) => Math.round(value).toLocaleString('en-US');
 
 /**
- * The checks read through the Warehouse interface, in SQL that DuckDB and Postgres both speak
- * (positional parameters, generate_series, interval '1 day', extract(epoch ...)).
+ * The checks read through the Warehouse interface, in SQL that DuckDB, Postgres and BigQuery all
+ * speak: positional parameters, count(case ...) rather than filter (where ...), bins and time
+ * bounds computed here rather than with generate_series or interval arithmetic, and no reserved
+ * word (rows) as a name.
  */
 export interface CheckContext {
   db: Warehouse;
@@ -49,14 +56,14 @@ export async function checkSegmentsExhaustive({ db }: CheckContext): Promise<Che
   if (!(await db.tableExists('customer_profile')) || !(await db.tableExists('segment_summary'))) {
     return [skip('segments_exhaustive', 'customer_profile or segment_summary is missing: run `retain run`')];
   }
-  const [row] = await db.query<{ rows: number; customers: number; no_segment: number; unknown_segment: number }>(`
+  const [row] = await db.query<{ row_count: number; customers: number; no_segment: number; unknown_segment: number }>(`
     select
-      count(*) as rows,
+      count(*) as row_count,
       count(distinct customer_id) as customers,
-      count(*) filter (where segment is null) as no_segment,
-      count(*) filter (where segment is not null and segment not in (select segment from segment_summary)) as unknown_segment
+      count(case when segment is null then 1 end) as no_segment,
+      count(case when segment is not null and segment not in (select segment from segment_summary) then 1 end) as unknown_segment
     from customer_profile`);
-  const duplicates = row!.rows - row!.customers;
+  const duplicates = row!.row_count - row!.customers;
   const bad = duplicates + row!.no_segment + row!.unknown_segment;
   const problems = [
     duplicates ? `${int(duplicates)} customers appear more than once` : '',
@@ -245,22 +252,25 @@ export async function checkQuantileBins({ db, settings }: CheckContext): Promise
       results.push({ check: 'quantile_bins', subject: score, status: 'skip', value: null, threshold: null, message: `customer_profile has no ${measure}` });
       continue;
     }
+    const numbers = (from: number, to: number, name: string) =>
+      from > to ? `select 0 as ${name}` : Array.from({ length: to - from + 1 }, (_, i) => `select ${from + i} as ${name}`).join(' union all ');
     const groups = `
-      groups as (select ${measure} as v, count(*) as c from customer_profile group by 1),
-      ordered as (select v, c, sum(c) over (order by v ${direction} nulls last rows between unbounded preceding and current row) - c as start from groups),
-      total as (select sum(c) as n from groups)`;
+      measure_groups as (select ${measure} as v, count(*) as c from customer_profile group by 1),
+      ordered as (select v, c, sum(c) over (order by v ${direction} nulls last rows between unbounded preceding and current row) - c as start from measure_groups),
+      total as (select sum(c) as n from measure_groups)`;
     const sizes = await db.query<{ bin: number; actual: number; implied: number }>(`
       with ${groups},
       implied as (select cast(floor(start * ${bins} / n) + 1 as integer) as bin, sum(c) as implied from ordered, total group by 1),
       actual as (select ${score} as bin, count(*) as actual from customer_profile group by 1),
-      bins as (select cast(i + 1 as integer) as bin from generate_series(0, ${bins - 1}) as g(i))
+      bins as (${numbers(1, bins, 'bin')})
       select bins.bin, coalesce(actual.actual, 0) as actual, coalesce(implied.implied, 0) as implied
       from bins left join actual on actual.bin = bins.bin left join implied on implied.bin = bins.bin
       order by bins.bin`);
     const straddling = await db.query<{ v: unknown; c: number; start: number; bin: number }>(`
-      with ${groups}
+      with ${groups},
+      cuts as (${numbers(1, bins - 1, 'j')})
       select v, c, start, cast(floor(start * ${bins} / n) + 1 as integer) as bin from ordered, total
-      where c > 1 and exists (select 1 from generate_series(1, ${bins - 1}) as b(j) where start < j * n / ${bins} and start + c > j * n / ${bins})
+      where c > 1 and exists (select 1 from cuts where start < j * n / ${bins} and start + c > j * n / ${bins})
       order by c desc limit 3`);
     const n = sizes.reduce((a, row) => a + Number(row.actual), 0);
     const extraRows = await db.query<{ n: number }>(`select count(*) as n from customer_profile where ${score} is null or ${score} < 1 or ${score} > ${bins}`);
@@ -327,17 +337,12 @@ export async function checkFreshness({ db, asOf, settings, sources }: CheckConte
       results.push({ check: 'freshness', subject: source, status: 'skip', value: null, threshold: limit ?? null, message: `${model} is missing` });
       continue;
     }
-    const [row] = await db.query<{ newest: string | null; hours: number | null }>(
-      `select max(${column}) as newest,
-              extract(epoch from (cast(cast($1 as date) + interval '1 day' as timestamp) - max(${column}))) / 3600.0 as hours
-       from ${model} where ${column} < cast(cast($1 as date) + interval '1 day' as timestamp)`,
-      [asOf],
-    );
+    const [row] = await db.query<{ newest: string | null }>(`select max(${column}) as newest from ${model} where ${column} < cast($1 as timestamp)`, [endOfDay(asOf)]);
     if (row?.newest === null || row?.newest === undefined) {
       results.push({ check: 'freshness', subject: source, status: limit === undefined ? 'skip' : 'fail', value: null, threshold: limit ?? null, message: `no ${source} up to ${asOf}` });
       continue;
     }
-    const hours = Number(row.hours);
+    const hours = (Date.parse(endOfDay(asOf).replace(' ', 'T') + 'Z') - Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(row.newest) ? `${row.newest}T00:00:00Z` : row.newest)) / 3_600_000;
     results.push({
       check: 'freshness',
       subject: source,
@@ -408,7 +413,7 @@ export async function checkAudiences({ db, asOf }: CheckContext): Promise<CheckR
   if (columns.has('eligibility_reason')) reasons.push(`case when eligibility_reason not in ('eligible', 'ok') then eligibility_reason end`);
   const hasErasures = await db.tableExists('stg_retain__erasure_requests');
   if (hasErasures) {
-    reasons.push(`case when customer_id in (select customer_id from stg_retain__erasure_requests where requested_at < cast(cast($1 as date) + interval '1 day' as timestamp)) then 'erasure' end`);
+    reasons.push(`case when customer_id in (select customer_id from stg_retain__erasure_requests where requested_at < cast($1 as timestamp)) then 'erasure' end`);
   }
   const reason = reasons.length ? `coalesce(${reasons.join(', ')})` : 'cast(null as varchar)';
   const rows = await db.query<{ audience: string; members: number; sendable: number; ineligible: number; example: string | null }>(
@@ -416,11 +421,11 @@ export async function checkAudiences({ db, asOf }: CheckContext): Promise<CheckR
        select ${audience} as audience, ${sendable.length ? sendable.join(' and ') : 'true'} as is_sendable, ${reason} as reason
        from audience_members
      )
-     select audience, count(*) as members, count(*) filter (where is_sendable) as sendable,
-            count(*) filter (where is_sendable and reason is not null) as ineligible,
-            string_agg(distinct reason, ', ' order by reason) filter (where is_sendable and reason is not null) as example
+     select audience, count(*) as members, count(case when is_sendable then 1 end) as sendable,
+            count(case when is_sendable and reason is not null then 1 end) as ineligible,
+            string_agg(distinct case when is_sendable then reason end, ', ' order by case when is_sendable then reason end) as example
      from members group by audience order by audience`,
-    hasErasures ? [asOf] : undefined,
+    hasErasures ? [endOfDay(asOf)] : undefined,
   );
   return rows.map((row) => ({
     check: 'audience_eligibility',

@@ -31,7 +31,11 @@ export interface ValidationRun {
 
 export const VALIDATION_TABLE = 'validation_results';
 
-export const VALIDATION_DDL = `create table if not exists ${VALIDATION_TABLE} (
+export const VALIDATION_DDL = validationDdl(VALIDATION_TABLE);
+
+/** The table's DDL under a given (qualified) name. */
+function validationDdl(name: string): string {
+  return `create table if not exists ${name} (
   run_id varchar not null,
   as_of_date date not null,
   checked_at timestamp not null,
@@ -42,6 +46,7 @@ export const VALIDATION_DDL = `create table if not exists ${VALIDATION_TABLE} (
   threshold double precision,
   message varchar not null
 )`;
+}
 
 export async function tableExists(db: DuckDb, table: string): Promise<boolean> {
   const rows = await db.all<{ n: number }>('select count(*) as n from information_schema.tables where table_name = $name', { name: table });
@@ -95,7 +100,8 @@ const VALIDATION_COLUMNS: ColumnSpec[] = [
 
 /** Appends one validation run (in one transaction) through the Warehouse interface (any target). */
 export async function appendValidationRunTo(warehouse: Warehouse, run: ValidationRun): Promise<void> {
-  await warehouse.execute(VALIDATION_DDL);
+  // qualified: a DDL statement's unqualified name is not resolved by the BigQuery emulator
+  await warehouse.execute(validationDdl(warehouse.qualify(VALIDATION_TABLE)));
   const finite = (value: number | null) => (value === null || !Number.isFinite(value) ? null : value);
   const rows = run.results.map((result) => [run.runId, run.asOf, run.checkedAt, result.check, result.subject, result.status, finite(result.value), finite(result.threshold), result.message]);
   await warehouse.writeTable(VALIDATION_TABLE, VALIDATION_COLUMNS, rows, { mode: 'append' });

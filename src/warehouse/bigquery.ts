@@ -9,9 +9,8 @@
  * named ones (`@p1`, bound as STRING and cast by the caller's SQL or compared as text), and the
  * type names `double precision` and `varchar` become `float64` and `string`.
  *
- * Writes go to a scratch table first and reach the target in one statement (`create or replace
- * table ... as select`, or `insert ... select`), so a reader never sees half a write: BigQuery has
- * no multi-statement transaction outside scripts and sessions.
+ * writeTable is one load job of newline-delimited JSON (WRITE_TRUNCATE or WRITE_APPEND): BigQuery
+ * applies a load job whole or not at all, so a reader never sees half a write.
  *
  * Credentials: an OAuth access token (token_env), else a service-account key file (keyfile_env),
  * else application default credentials. With api_endpoint (an emulator on loopback) and no token,
@@ -21,12 +20,9 @@ import { BigQuery, type Job, type Query, type TableField } from '@google-cloud/b
 import { OAuth2Client } from 'google-auth-library';
 import { RetainError } from '../errors.js';
 import { checkIdentifier, type ColumnSpec, type ColumnType, type Row, type StreamOptions, type Warehouse } from './index.js';
-import type { BigQueryConnection } from './target.js';
+import { BIGQUERY_EMULATOR_TOKEN, type BigQueryConnection } from './target.js';
 
 const TYPES: Record<ColumnType, string> = { text: 'STRING', double: 'FLOAT64', bigint: 'INT64', boolean: 'BOOL', date: 'DATE', timestamp: 'TIMESTAMP' };
-
-/** BigQuery's limit is 10,000 parameters per query; stay well below it. */
-const MAX_PARAMETERS = 8_000;
 
 /** Backtick-quotes a BigQuery name (project, dataset or table). */
 export function quoteBigQueryName(name: string): string {
@@ -152,16 +148,9 @@ function connectionError(connection: BigQueryConnection, error: unknown): Retain
   );
 }
 
-/**
- * The token sent to an emulator (api_endpoint): it checks no credentials, and a fixed token keeps
- * the client library from looking for real ones (application default credentials would probe the
- * cloud metadata server, an address outside this machine).
- */
-const EMULATOR_TOKEN = 'retain-emulator';
-
 /** A BigQuery client for a connection (exported for `retain doctor`). */
 export function bigQueryClient(connection: BigQueryConnection): BigQuery {
-  const token = connection.token ?? (connection.apiEndpoint ? EMULATOR_TOKEN : undefined);
+  const token = connection.token ?? (connection.apiEndpoint ? BIGQUERY_EMULATOR_TOKEN : undefined);
   let authClient: OAuth2Client | undefined;
   if (token) {
     // a fixed access token (token_env): sent as it is, never refreshed
@@ -181,7 +170,6 @@ export async function openBigQueryWarehouse(connection: BigQueryConnection): Pro
   const client = bigQueryClient(connection);
   const dataset = client.dataset(connection.dataset, { location: connection.location });
   const datasetName = `${quoteBigQueryName(connection.project)}.${quoteBigQueryName(connection.dataset)}`;
-  let scratch = 0;
 
   const startJob = async (sql: string, values?: unknown[]): Promise<Job> => {
     const [job] = await client.createQueryJob({
@@ -228,35 +216,21 @@ export async function openBigQueryWarehouse(connection: BigQueryConnection): Pro
       return pages<T>(sql, options.params, Math.max(1, Math.floor(options.pageSize ?? 10_000)));
     },
     async writeTable(table: string, columns: ColumnSpec[], rows: unknown[][], options = {}) {
-      const target = warehouse.qualify(table);
-      const names = columns.map((column) => quoteBigQueryName(checkIdentifier(column.name, 'column')));
-      const ddl = columns.map((column, i) => `${names[i]} ${TYPES[column.type]}`).join(', ');
+      const fields = columns.map((column) => ({ name: checkIdentifier(column.name, 'column'), type: TYPES[column.type], mode: 'NULLABLE' }));
       await ensureDataset();
-      // rows go to a scratch table, then reach the target in one statement
-      const staging = warehouse.qualify(`_retain_write_${process.pid}_${++scratch}_${checkIdentifier(table)}`.slice(0, 1000));
-      await warehouse.execute(`create or replace table ${staging} (${ddl})`);
-      try {
-        const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / Math.max(1, columns.length)));
-        for (let start = 0; start < rows.length; start += perStatement) {
-          const batch = rows.slice(start, start + perStatement);
-          const values: unknown[] = [];
-          const tuples = batch.map((row) => {
-            const slots = columns.map((column, i) => {
-              values.push(row[i] === undefined ? null : row[i]);
-              return castParameter(values.length, column.type);
-            });
-            return `(${slots.join(', ')})`;
-          });
-          await warehouse.execute(`insert into ${staging} (${names.join(', ')}) values ${tuples.join(', ')}`, values);
-        }
-        if ((options.mode ?? 'replace') === 'replace' || !(await warehouse.tableExists(table))) {
-          await warehouse.execute(`create or replace table ${target} as select * from ${staging}`);
-        } else {
-          await warehouse.execute(`insert into ${target} (${names.join(', ')}) select ${names.join(', ')} from ${staging}`);
-        }
-      } finally {
-        await warehouse.execute(`drop table if exists ${staging}`).catch(() => {});
-      }
+      // one load job of newline-delimited JSON: all rows or none, and no query to parse
+      const body = rows.map((row) => JSON.stringify(Object.fromEntries(columns.map((column, i) => [column.name, loadValue(row[i], column.type)])))).join('\n');
+      const disposition = (options.mode ?? 'replace') === 'replace' ? 'WRITE_TRUNCATE' : 'WRITE_APPEND';
+      const target = dataset.table(checkIdentifier(table));
+      const job = await new Promise<Job>((resolveJob, reject) => {
+        const upload = target.createWriteStream({ sourceFormat: 'NEWLINE_DELIMITED_JSON', schema: { fields }, writeDisposition: disposition, createDisposition: 'CREATE_IF_NEEDED' });
+        upload.on('error', reject);
+        upload.on('job', (started: Job) => resolveJob(started));
+        upload.end(body);
+      });
+      const [metadata] = await job.promise().then(() => job.getMetadata());
+      const failure = (metadata as { status?: { errorResult?: { message?: string } } }).status?.errorResult;
+      if (failure) throw new Error(`loading ${table} into ${connection.dataset} failed: ${failure.message ?? 'unknown error'}`);
     },
     async tableExists(table) {
       const [exists] = await dataset.table(checkIdentifier(table)).exists();
@@ -282,9 +256,11 @@ export async function openBigQueryWarehouse(connection: BigQueryConnection): Pro
   return warehouse;
 }
 
-/** A STRING parameter cast to its column's type (timestamps given as ISO text with a Z). */
-function castParameter(index: number, type: ColumnType): string {
-  if (type === 'text') return `@p${index}`;
-  if (type === 'timestamp') return `timestamp(replace(@p${index}, 'Z', ''), 'UTC')`;
-  return `cast(@p${index} as ${TYPES[type]})`;
+/** A value as a load job reads it from JSON (timestamps as ISO text, large integers as text). */
+function loadValue(value: unknown, type: ColumnType): unknown {
+  if (value === undefined || value === null) return null;
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'bigint') return value.toString();
+  if (type === 'text' && typeof value !== 'string') return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return value;
 }

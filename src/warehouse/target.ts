@@ -14,6 +14,13 @@ import { ConfigError } from '../errors.js';
 /** The variable the runner sets for dbt with the target's password (never on disk). */
 export const DBT_PASSWORD_ENV = 'RETAIN_DBT_PASSWORD';
 
+/**
+ * The token sent to a BigQuery emulator (api_endpoint without token_env): it checks no
+ * credentials, and a fixed token keeps the Google clients from looking for real ones (application
+ * default credentials would probe the cloud metadata server, an address outside this machine).
+ */
+export const BIGQUERY_EMULATOR_TOKEN = 'retain-emulator';
+
 export interface DuckDbConnection {
   type: 'duckdb';
   path: string;
@@ -265,23 +272,25 @@ export function dbtProfileFor(connection: TargetConnection, options: { duckdbPat
           }),
         env: { [DBT_PASSWORD_ENV]: connection.password },
       };
-    case 'bigquery':
+    case 'bigquery': {
+      const token = connection.token ?? (connection.apiEndpoint ? BIGQUERY_EMULATOR_TOKEN : undefined);
       return {
         yaml:
           head +
           lines({
             type: 'bigquery',
             // oauth-secrets with only a token: dbt sends it as it is (it cannot refresh it)
-            method: connection.token ? 'oauth-secrets' : connection.keyfile ? 'service-account' : 'oauth',
-            token: connection.token ? passwordRef : undefined,
-            keyfile: connection.token ? undefined : connection.keyfile,
+            method: token ? 'oauth-secrets' : connection.keyfile ? 'service-account' : 'oauth',
+            token: token ? passwordRef : undefined,
+            keyfile: token ? undefined : connection.keyfile,
             project: connection.project,
             dataset: connection.dataset,
             location: connection.location,
             api_endpoint: connection.apiEndpoint,
             threads: connection.threads,
           }),
-        env: connection.token ? { [DBT_PASSWORD_ENV]: connection.token } : {},
+        env: token ? { [DBT_PASSWORD_ENV]: token } : {},
       };
+    }
   }
 }

@@ -19,14 +19,17 @@
 
 {%- if fit is none %}
 
-select
-    cast(null as integer) as frequency_x,
-    cast(null as {{ retain_type_double() }}) as age_t,
-    cast(null as integer) as point_index,
-    cast(null as {{ retain_type_double() }}) as horizon_t,
-    cast(null as {{ retain_type_double() }}) as discount_weight,
-    cast(null as {{ retain_type_double() }}) as expected_if_alive,
-    cast(null as boolean) as is_converged
+-- the filter sits on an outer query: BigQuery refuses a WHERE without a FROM
+select * from (
+    select
+        cast(null as integer) as frequency_x,
+        cast(null as {{ retain_type_double() }}) as age_t,
+        cast(null as integer) as point_index,
+        cast(null as {{ retain_type_double() }}) as horizon_t,
+        cast(null as {{ retain_type_double() }}) as discount_weight,
+        cast(null as {{ retain_type_double() }}) as expected_if_alive,
+        cast(null as boolean) as is_converged
+) as no_rows
 where 1 = 0
 
 {%- else %}

@@ -71,7 +71,8 @@ final as (
         case
             when is_purchase then revenue_base - refunded_amount_base
             -- refund rows reduce revenue whatever the sign they were recorded with
-            else -abs(revenue_base)
+            -- (0 - x, not -x: the BigQuery emulator of the tests has no unary minus on columns)
+            else 0 - abs(revenue_base)
         end as net_revenue_base
     from netted
 )

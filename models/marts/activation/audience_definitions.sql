@@ -8,14 +8,17 @@ with
 
 {% if audiences | length == 0 %}
 
+-- the filter sits on an outer query: BigQuery refuses a WHERE without a FROM
 final as (
-    select
-        cast(null as {{ dbt.type_string() }}) as audience,
-        cast(null as {{ dbt.type_string() }}) as destination,
-        cast(null as {{ dbt.type_string() }}) as definition_hash,
-        cast(null as {{ dbt.type_float() }}) as holdout_pct,
-        cast(null as {{ dbt.type_string() }}) as salt,
-        cast(null as date) as as_of_date
+    select * from (
+        select
+            cast(null as {{ dbt.type_string() }}) as audience,
+            cast(null as {{ dbt.type_string() }}) as destination,
+            cast(null as {{ dbt.type_string() }}) as definition_hash,
+            cast(null as {{ dbt.type_float() }}) as holdout_pct,
+            cast(null as {{ dbt.type_string() }}) as salt,
+            cast(null as date) as as_of_date
+    ) as no_rows
     where 1 = 0
 )
 
