@@ -11,7 +11,6 @@
  * numbers as numbers (BIGINT/NUMERIC outside the safe range as strings), dates as YYYY-MM-DD,
  * timestamps as ISO strings in UTC.
  */
-import { ConfigError } from '../errors.js';
 import type { TargetConnection } from './target.js';
 
 export type Row = Record<string, unknown>;
@@ -84,10 +83,5 @@ export async function openWarehouse(connection: TargetConnection, options: { rea
       const { openBigQueryWarehouse } = await import('./bigquery.js');
       return openBigQueryWarehouse(connection);
     }
-    default:
-      throw new ConfigError(
-        `retain cannot read a ${connection.type} target from Node yet`,
-        `dbt builds it (\`retain dbt --target ... -- build\`); run, validate and report read duckdb, postgres and snowflake targets`,
-      );
   }
 }
