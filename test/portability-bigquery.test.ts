@@ -5,7 +5,7 @@
  * ~/.cache/retain). `retain run` builds every model, test and check on both; every mart is then
  * compared row for row (floats to 1e-9 relative), and the Warehouse interface is checked on its own.
  *
- * The shop is small (60 customers): the emulator runs each job through SQLite, about a second a
+ * Not part of `npm test` (vitest.config.ts): `npm run test:bigquery` runs it. The shop is small (60 customers): the emulator runs each job through SQLite, about a second a
  * job on a busy 2-core machine, and dbt threads 1, because a job waiting behind a long one
  * hits the emulator's 15 s request read timeout. When the emulator cannot be built or started,
  * this suite fails with the reason (it never skips).
