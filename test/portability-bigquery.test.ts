@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDbtBigQuery, startBigQueryEmulator, type BigQueryEmulator } from '../scripts/ensure-bigquery-emulator.mjs';
 import { openWarehouse, type Row, type Warehouse } from '../src/warehouse/index.js';
 import { repoRoot } from './support/cli.js';
-import { differences, martNames, readTable, retainAsync, withWarehouse, type CliRun } from './support/marts.js';
+import { differences, martNames, readTable, retainAsync, withWarehouse, type CliRun } from './support/portability.js';
 import { tempDir } from './support/tmp.js';
 
 const AS_OF = '2026-06-30';
