@@ -39,6 +39,28 @@ function snowflakeTargetYaml(sf: FakesnowServer, schema: string): string {
   return ['  sf:', '    type: snowflake', ...fields.map((field) => `    ${field}`), ''].join('\n');
 }
 
+/**
+ * Audiences, so audience_definitions, audience_members and holdout_assignments are compared too:
+ * one by segment with text and number fields in its payload (a float, a date, an integer), one
+ * by transition (events).
+ */
+const ACTIVATION = [
+  'destinations:',
+  '  outbox: { type: file, path: outbox, format: jsonl }',
+  'audiences:',
+  '  - name: win_back',
+  '    destination: outbox',
+  '    segments: [cant_lose_them, at_risk, hibernating]',
+  '    fields: { offer: profile_incentive, churn: churn_risk, clv: predicted_clv, last_order: last_order_date, orders: lifetime_orders }',
+  '    holdout_pct: 10',
+  '  - name: entered_at_risk',
+  '    destination: outbox',
+  '    entered: [at_risk]',
+  '    send_as: events',
+  '    holdout_pct: 10',
+  '',
+].join('\n');
+
 /** A server target of this suite: its name in retain.yml and what its runs must show. */
 interface ServerTarget {
   label: string;
@@ -63,7 +85,7 @@ beforeAll(async () => {
   process.env.FAKESNOW_PASSWORD = snowflake.password;
   const generated = await retainAsync(['generate', '--customers', '400', '--seed', '11', '--format', 'csv', '--as-of', AS_OF, '--out', dir, '--json'], repoRoot);
   if (generated.code !== 0) throw new Error(`retain generate failed:\n${generated.stderr}`);
-  writeFileSync(join(dir, 'retain.yml'), readFileSync(join(dir, 'retain.yml'), 'utf8') + targetsYaml(server, 'retain_marts') + snowflakeTargetYaml(snowflake, 'retain_marts'));
+  writeFileSync(join(dir, 'retain.yml'), readFileSync(join(dir, 'retain.yml'), 'utf8') + ACTIVATION + targetsYaml(server, 'retain_marts') + snowflakeTargetYaml(snowflake, 'retain_marts'));
   // the hand-made bad-input fixture (test/staging.test.ts) as a project of its own
   cpSync(join(repoRoot, 'test', 'fixtures', 'bad_input'), badDir, { recursive: true });
   const sources = readdirSync(badDir).filter((name) => name.endsWith('.csv')).map((name) => `  ${basename(name, '.csv')}: { path: ${name} }`);
@@ -145,10 +167,30 @@ describe.each(SERVER_TARGETS)('the same pipeline on DuckDB and $label', ({ label
     };
     const duck = await withWarehouse(dir, undefined, readAll);
     const other = await withWarehouse(dir, target, readAll);
+    // payload_hash hashes the payload's JSON text, which each warehouse spells its own way
+    // (Postgres spaces it, Snowflake sorts keys): it only has to change when the payload does, on
+    // the warehouse that syncs. Compared here: one hash per distinct payload text on each side.
+    for (const tables of [duck, other]) {
+      const hashes = new Map<string, Set<unknown>>();
+      for (const row of tables.audience_members!) {
+        const text = `${String(row.identifiers)}|${String(row.payload)}`;
+        hashes.set(text, (hashes.get(text) ?? new Set()).add(row.payload_hash));
+        delete row.payload_hash;
+      }
+      expect([...hashes.values()].every((set) => set.size === 1 && typeof [...set][0] === 'string')).toBe(true);
+    }
     for (const mart of marts) {
       expect(differences(mart, duck[mart]!, other[mart]!, names), mart).toEqual([]);
     }
-    // not vacuous: the generated data reaches every layer
+    // not vacuous: the generated data reaches every layer, both audiences have eligible members
+    // and the payload's float, date and integer fields
+    const eligible = (audience: string) => duck.audience_members!.filter((row) => row.audience === audience && row.is_eligible === true);
+    expect(eligible('win_back').length).toBeGreaterThan(0);
+    expect(eligible('entered_at_risk').length).toBeGreaterThan(0);
+    const payload = JSON.parse(String(eligible('win_back')[0]!.payload)) as Record<string, unknown>;
+    expect(Object.keys(payload).sort()).toEqual(['churn', 'clv', 'last_order', 'offer', 'orders', 'segment']);
+    expect(typeof payload.churn).toBe('number');
+    expect(payload.last_order).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(duck.customer_profile!.length).toBe(400);
     expect(duck.rejected_rows!.length).toBeGreaterThan(0);
     expect(duck.clv_model_parameters!.length).toBeGreaterThan(0);

@@ -80,6 +80,17 @@ export async function readTable(warehouse: Warehouse, table: string): Promise<Ro
   return rows.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
 }
 
+/** Equal values, numbers within 1e-9 relative, also inside parsed JSON (a payload's floats). */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => sameValue(item, b[i]));
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    const keys = Object.keys(a);
+    return JSON.stringify(keys) === JSON.stringify(Object.keys(b)) && keys.every((key) => sameValue((a as Row)[key], (b as Row)[key]));
+  }
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 /** Differences between two row sets (same order), floats within 1e-9 relative; [] when equal. */
 export function differences(table: string, left: Row[], right: Row[], names: [string, string] = ['duckdb', 'postgres']): string[] {
   const out: string[] = [];
@@ -90,7 +101,7 @@ export function differences(table: string, left: Row[], right: Row[], names: [st
     for (const column of columns) {
       const a = canonical(row[column]);
       const b = canonical(other[column]);
-      const close = typeof a === 'number' && typeof b === 'number' ? Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b)) : JSON.stringify(a) === JSON.stringify(b);
+      const close = sameValue(a, b);
       if (!close) out.push(`${table} row ${i} column ${column}: ${names[0]} ${JSON.stringify(row[column])}, ${names[1]} ${JSON.stringify(other[column])}`);
     }
   });
