@@ -14,7 +14,7 @@ import { redactSecrets } from '../redact.js';
 import { openDuckDb, quoteLiteral } from '../warehouse/duckdb.js';
 import { openWarehouse, type Warehouse } from '../warehouse/index.js';
 import { snowflakeIdentifier } from '../warehouse/snowflake.js';
-import { describeTarget, type TargetConnection } from '../warehouse/target.js';
+import { describeTarget, type BigQueryConnection, type TargetConnection } from '../warehouse/target.js';
 
 export type DoctorStatus = 'ok' | 'fail' | 'skip';
 
@@ -81,38 +81,43 @@ async function serverChecks(resolved: ResolvedConfig, connection: Exclude<Target
   }
   try {
     const snowflake = connection.type === 'snowflake' ? connection : undefined;
-    const versionSql = snowflake ? "select 'Snowflake ' || current_version() as v" : 'select version() as v';
+    const bigquery = connection.type === 'bigquery' ? connection : undefined;
+    // BigQuery has no version(): the connection was proved by listing datasets (openWarehouse)
+    const versionSql = snowflake ? "select 'Snowflake ' || current_version() as v" : bigquery ? "select 'BigQuery' as v" : 'select version() as v';
     const [version] = await warehouse.query<{ v: string }>(versionSql).catch(() => [{ v: 'unknown version' }]);
     checks.push({ check: 'connect', status: 'ok', detail: `${describeTarget(connection)}: ${String(version?.v ?? '').split(' on ')[0]}` });
-    const schema = connection.type === 'bigquery' ? connection.dataset : connection.schema;
-    const user = 'user' in connection ? connection.user : 'the user';
+    const schema = bigquery ? bigquery.dataset : (connection as Exclude<typeof connection, { type: 'bigquery' }>).schema;
+    const user = 'user' in connection ? connection.user : 'the service account';
     const quotedSchema = '"' + schema.replace(/"/g, '""') + '"';
     // Snowflake: names in the database's information schema, upper case as unquoted names are stored;
-    // privileges are granted to roles
+    // privileges are granted to roles. BigQuery: a dataset, through the API; roles are IAM roles.
     const grantee = snowflake ? `role ${snowflake.role ?? '<your role>'}` : user;
     const database = snowflake ? snowflakeIdentifier(snowflake.database) : '';
-    const schemaSql = snowflake
-      ? { exists: `select count(*) as n from ${database}.information_schema.schemata where schema_name = $1`, name: snowflakeIdentifier(schema).slice(1, -1).replace(/""/g, '"'), create: `create schema ${database}.${snowflakeIdentifier(schema)}` }
-      : { exists: 'select count(*) as n from pg_namespace where nspname = $1', name: schema, create: `create schema ${quotedSchema}` };
+    const schemaStep: { exists: () => Promise<boolean>; create: () => Promise<void> } = bigquery
+      ? bigQueryDatasetStep(bigquery)
+      : snowflake
+        ? sqlSchemaStep(warehouse, `select count(*) as n from ${database}.information_schema.schemata where schema_name = $1`, snowflakeIdentifier(schema).slice(1, -1).replace(/""/g, '"'), `create schema ${database}.${snowflakeIdentifier(schema)}`)
+        : sqlSchemaStep(warehouse, 'select count(*) as n from pg_namespace where nspname = $1', schema, `create schema ${quotedSchema}`);
+    const noun = bigquery ? 'dataset' : 'schema';
     let schemaOk = false;
     try {
-      // create schema if not exists needs the database's CREATE privilege even when the schema exists
-      const [found] = await warehouse.query<{ n: number }>(schemaSql.exists, [schemaSql.name]);
-      if (found?.n) {
-        checks.push({ check: 'create schema', status: 'ok', detail: `schema ${schema} exists` });
+      if (await schemaStep.exists()) {
+        checks.push({ check: 'create schema', status: 'ok', detail: `${noun} ${schema} exists` });
       } else {
-        await warehouse.execute(schemaSql.create);
-        checks.push({ check: 'create schema', status: 'ok', detail: `schema ${schema} was created` });
+        await schemaStep.create();
+        checks.push({ check: 'create schema', status: 'ok', detail: `${noun} ${schema} was created` });
       }
       schemaOk = true;
     } catch (error) {
       checks.push({
         check: 'create schema',
         status: 'fail',
-        detail: `cannot create schema ${schema}: ${message(error, secrets)}`,
-        hint: snowflake
-          ? `grant create schema on database ${snowflake.database} to ${grantee}`
-          : `as an owner: create schema ${schema} authorization ${user}; or grant create on database ${'database' in connection ? connection.database : '<database>'} to ${user}`,
+        detail: `cannot create ${noun} ${schema}: ${message(error, secrets)}`,
+        hint: bigquery
+          ? `create the dataset (bq mk --location ${bigquery.location ?? 'US'} ${bigquery.project}:${schema}), or grant roles/bigquery.user on project ${bigquery.project} to ${grantee} (bigquery.datasets.create)`
+          : snowflake
+            ? `grant create schema on database ${snowflake.database} to ${grantee}`
+            : `as an owner: create schema ${schema} authorization ${user}; or grant create on database ${'database' in connection ? connection.database : '<database>'} to ${user}`,
       });
     }
     if (schemaOk) {
@@ -127,11 +132,13 @@ async function serverChecks(resolved: ResolvedConfig, connection: Exclude<Target
           check: 'create table',
           status: 'fail',
           detail: `cannot create a table in ${schema}: ${message(error, secrets)}`,
-          hint: snowflake ? `grant usage, create table on schema ${snowflake.database}.${schema} to ${grantee}` : `grant usage, create on schema ${schema} to ${user}`,
+          hint: bigquery
+            ? `grant roles/bigquery.dataEditor on dataset ${bigquery.project}.${schema} and roles/bigquery.jobUser on project ${bigquery.project} to ${grantee}`
+            : snowflake ? `grant usage, create table on schema ${snowflake.database}.${schema} to ${grantee}` : `grant usage, create on schema ${schema} to ${user}`,
         });
       }
     } else {
-      checks.push({ check: 'create table', status: 'skip', detail: `needs the schema ${schema}` });
+      checks.push({ check: 'create table', status: 'skip', detail: `needs the ${noun} ${schema}` });
     }
     for (const [name, source] of Object.entries(resolved.sources)) {
       if (!source) continue;
@@ -141,7 +148,8 @@ async function serverChecks(resolved: ResolvedConfig, connection: Exclude<Target
       }
       const table = source.table!;
       try {
-        const quote = snowflake ? snowflakeIdentifier : (part: string) => '"' + part.replace(/"/g, '""') + '"';
+        const quote = snowflake ? snowflakeIdentifier : bigquery ? (await import('../warehouse/bigquery.js')).quoteBigQueryName : (part: string) => '"' + part.replace(/"/g, '""') + '"';
+        // a name of one or two parts is in the target's database (BigQuery: project) as dbt reads it
         await warehouse.query(`select * from ${table.split('.').map(quote).join('.')} where 1 = 0`);
         checks.push({ check: `source ${name}`, status: 'ok', detail: `table ${table} is readable` });
       } catch (error) {
@@ -149,13 +157,36 @@ async function serverChecks(resolved: ResolvedConfig, connection: Exclude<Target
           check: `source ${name}`,
           status: 'fail',
           detail: `cannot read table ${table}: ${message(error, secrets)}`,
-          hint: `check the name (sources.${name}.table) and grant select on ${table} (and usage on its ${snowflake ? 'database and ' : ''}schema) to ${grantee}`,
+          hint: bigquery
+            ? `check the name (sources.${name}.table) and grant roles/bigquery.dataViewer on its dataset to ${grantee}`
+            : `check the name (sources.${name}.table) and grant select on ${table} (and usage on its ${snowflake ? 'database and ' : ''}schema) to ${grantee}`,
         });
       }
     }
   } finally {
     await warehouse.close();
   }
+}
+
+/** Whether a schema exists (a count query on its name) and how to create it, in SQL. */
+function sqlSchemaStep(warehouse: Warehouse, existsSql: string, name: string, createSql: string) {
+  return {
+    // create schema if not exists needs the database's CREATE privilege even when the schema exists
+    exists: async () => ((await warehouse.query<{ n: number }>(existsSql, [name]))[0]?.n ?? 0) > 0,
+    create: () => warehouse.execute(createSql),
+  };
+}
+
+/** A BigQuery dataset through the API (datasets.get, datasets.insert in the target's location). */
+function bigQueryDatasetStep(connection: BigQueryConnection) {
+  // loaded only for a BigQuery target (the client library takes a while to import)
+  const dataset = async () => (await import('../warehouse/bigquery.js')).bigQueryClient(connection).dataset(connection.dataset, { location: connection.location });
+  return {
+    exists: async () => (await (await dataset()).exists())[0],
+    create: async () => {
+      await (await dataset()).create({ location: connection.location });
+    },
+  };
 }
 
 async function fileSourceCheck(name: string, path: string, format: string, note: string): Promise<DoctorCheck> {

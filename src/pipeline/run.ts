@@ -4,6 +4,7 @@ import { dbtVars, predictionSettings, type ResolvedConfig } from '../config/load
 import { DbtError, RetainError } from '../errors.js';
 import { runDbt, summarizeFailures, writeDbtProfile, writeDuckDbProfile, type DbtNodeEvent, type DbtNodeResult, type DbtRunResult } from '../dbt/runner.js';
 import { validateWarehouse, type ValidationRun } from '../validate/index.js';
+import { appendValidationRunTo } from '../validate/store.js';
 import { acquireLock } from './lock.js';
 import { disabledFit, fitFromWarehouse, PREDICTION_INPUT_MODELS, type ClvFitVar, type PredictionOutcome } from './predict.js';
 import { readSegmentSummary, readSegmentSummaryFrom, type SegmentSummaryRow } from './segments.js';
@@ -188,7 +189,8 @@ function dbtArgs(command: 'build' | 'run' | 'test', selection: { select?: string
  * (src/warehouse/load.ts), then the same dbt phases build the models in the target schema, and
  * the results are read through the Warehouse interface. dbt replaces each table atomically, but
  * there is no whole-run swap as with a DuckDB file: a failed run leaves the models it finished
- * replaced and the rest as they were (the message says so).
+ * replaced and the rest as they were (the message says so), and records a failed validation
+ * (`run_completed`) so that nothing is synced from that mix.
  */
 async function runServerPipeline(resolved: ResolvedConfig, options: RunOptions): Promise<RunResult> {
   const connection = resolved.connection;
@@ -229,7 +231,16 @@ async function runServerPipeline(resolved: ResolvedConfig, options: RunOptions):
         await reader.close();
       }
     };
-    const { results, seconds, predictions, clvFit } = await buildPhases(resolved, options, build, failRun, fit);
+    let built: Awaited<ReturnType<typeof buildPhases>>;
+    try {
+      built = await buildPhases(resolved, options, build, failRun, fit);
+    } catch (error) {
+      // no whole-run swap here: mark the half-replaced results so `retain sync` refuses to send
+      // from them until a run completes (its validation gate reads the latest validation run)
+      if (error instanceof RetainError) await recordIncompleteRun(connection, asOf, error.message).catch(() => undefined);
+      throw error;
+    }
+    const { results, seconds, predictions, clvFit } = built;
     const reader = await openWarehouse(connection);
     let segmentSummary: SegmentSummaryRow[];
     try {
@@ -241,6 +252,27 @@ async function runServerPipeline(resolved: ResolvedConfig, options: RunOptions):
     return { warehousePath: where, asOf, target: resolved.targetName, seconds, nodes: countNodes(results), segmentSummary, identity: null, validation, predictions: predictionsResult(predictions, clvFit) };
   } finally {
     release();
+  }
+}
+
+/**
+ * A validation run of one failed check, `run_completed`, appended after a server run failed part
+ * way: the newest validation then says the results are not a complete run, so the sync gate
+ * refuses them (--force overrides, as for any failed validation) until a run passes.
+ */
+async function recordIncompleteRun(connection: Exclude<ResolvedConfig['connection'], { type: 'duckdb' }>, asOf: string, message: string): Promise<void> {
+  const warehouse = await openWarehouse(connection);
+  try {
+    const checkedAt = new Date().toISOString();
+    await appendValidationRunTo(warehouse, {
+      runId: `run_${checkedAt.replace(/[-:.TZ]/g, '').slice(0, 14)}_incomplete`,
+      asOf,
+      checkedAt,
+      passed: false,
+      results: [{ check: 'run_completed', subject: '', status: 'fail', value: null, threshold: null, message: `the last retain run failed part way, so some models are replaced and others are not: ${message}` }],
+    });
+  } finally {
+    await warehouse.close();
   }
 }
 

@@ -80,6 +80,44 @@ export async function readTable(warehouse: Warehouse, table: string): Promise<Ro
   return rows.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
 }
 
+/**
+ * Audiences for the suites' retain.yml, so audience_definitions, audience_members and
+ * holdout_assignments are compared too: one by segment with text and number fields in its payload
+ * (a float, a date, an integer), one by transition (events).
+ */
+export const ACTIVATION = [
+  'destinations:',
+  '  outbox: { type: file, path: outbox, format: jsonl }',
+  'audiences:',
+  '  - name: win_back',
+  '    destination: outbox',
+  '    segments: [cant_lose_them, at_risk, hibernating]',
+  '    fields: { offer: profile_incentive, churn: churn_risk, clv: predicted_clv, last_order: last_order_date, orders: lifetime_orders }',
+  '    holdout_pct: 10',
+  '  - name: entered_at_risk',
+  '    destination: outbox',
+  '    entered: [at_risk]',
+  '    send_as: events',
+  '    holdout_pct: 10',
+  '',
+].join('\n');
+
+/**
+ * payload_hash hashes the payload's JSON text, which each warehouse spells its own way (Postgres
+ * spaces it, Snowflake sorts keys): it only has to change when the payload does, on the warehouse
+ * that syncs. Checks that on one side (one hash per distinct identifiers and payload text) and
+ * drops the column so the rest compares across warehouses.
+ */
+export function withoutPayloadHash(members: Row[]): boolean {
+  const hashes = new Map<string, Set<unknown>>();
+  for (const row of members) {
+    const text = `${String(row.identifiers)}|${String(row.payload)}`;
+    hashes.set(text, (hashes.get(text) ?? new Set()).add(row.payload_hash));
+    delete row.payload_hash;
+  }
+  return members.length > 0 && [...hashes.values()].every((set) => set.size === 1 && typeof [...set][0] === 'string');
+}
+
 /** Equal values, numbers within 1e-9 relative, also inside parsed JSON (a payload's floats). */
 export function sameValue(a: unknown, b: unknown): boolean {
   if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));

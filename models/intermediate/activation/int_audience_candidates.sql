@@ -57,7 +57,7 @@ final as (
 
 {% for a in audiences %}
 {%- set at = "var retain_audiences[" ~ loop.index0 ~ "] (" ~ a.name ~ ")" -%}
-{%- set window_start = dbt.dateadd('day', -a.within_days, as_of) -%}
+{%- set window_start = retain_date_add('day', -a.within_days, as_of) -%}
 {%- if a.entered or a.exited %}
 moves_{{ loop.index }} as (
     select

@@ -172,11 +172,11 @@ final as (
         expected_days_to_next_purchase,
         case
             when expected_days_to_next_purchase < 36500
-                then cast({{ dbt.dateadd(
+                then {{ retain_date_add(
                     'day',
                     'cast(ceiling(expected_days_to_next_purchase) as integer)',
                     retain_as_of()
-                ) }} as date)
+                ) }}
         end as expected_next_purchase_date,
         is_prediction_converged
     from scored

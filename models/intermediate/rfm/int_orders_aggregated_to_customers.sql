@@ -20,10 +20,9 @@ orders as (
 bounds as (
     select
         {{ as_of }} as as_of_date,
-        cast(
-            {{ dbt.dateadd('day', 1 - settings.frequency_window_days, as_of) }} as date
-        ) as frequency_window_start_date,
-        cast({{ dbt.dateadd('month', -12, as_of) }} as date) as trailing_12m_after_date
+        {{ retain_date_add('day', 1 - settings.frequency_window_days, as_of) }}
+            as frequency_window_start_date,
+        {{ retain_date_add('month', -12, as_of) }} as trailing_12m_after_date
 ),
 
 orders_by_day as (

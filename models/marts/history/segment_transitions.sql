@@ -71,7 +71,7 @@ final as (
         transition_type,
         from_as_of_date,
         {{ as_of }} as to_as_of_date,
-        cast({{ as_of }} as {{ dbt.type_timestamp() }}) as transitioned_at
+        {{ retain_date_timestamp(as_of) }} as transitioned_at
     from transitions
 )
 
