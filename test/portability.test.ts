@@ -247,3 +247,26 @@ describe('retain doctor', () => {
     expect(failed['create table']).toMatchObject({ status: 'skip', detail: 'needs a connection' });
   });
 });
+
+describe('a server run that fails part way', () => {
+  it('says which models it replaced and records a failed run_completed check, so nothing is synced from the mix', async () => {
+    // the same retain.yml, but orders without their revenue column: dbt stops in staging
+    writeFileSync(join(dir, 'orders_broken.csv'), 'order_id,customer_id,ordered_at\nO1,C1,2026-01-01\n');
+    const yml = readFileSync(join(dir, 'retain.yml'), 'utf8').replace(/orders: \{ path: data\/orders\.csv \}/, 'orders: { path: orders_broken.csv }');
+    expect(yml).toContain('orders_broken.csv');
+    writeFileSync(join(dir, 'broken.yml'), yml);
+    const before = await withWarehouse(dir, 'pg', (warehouse) => warehouse.query<{ n: number }>('select count(*) as n from customer_profile'));
+    const failed = await retainAsync(['run', '--config', 'broken.yml', '--target', 'pg'], dir);
+    expect(failed.code, failed.stderr).toBe(4);
+    expect(failed.stderr).toContain('models finished before the failure are replaced in postgres://');
+    const [latest] = await withWarehouse(dir, 'pg', (warehouse) =>
+      warehouse.query<{ check_name: string; status: string; message: string }>(
+        'select check_name, status, message from validation_results order by checked_at desc limit 1',
+      ),
+    );
+    expect(latest).toMatchObject({ check_name: 'run_completed', status: 'fail' });
+    expect(latest!.message).toContain('the last retain run failed part way');
+    // what it did not reach is as it was
+    expect(await withWarehouse(dir, 'pg', (warehouse) => warehouse.query<{ n: number }>('select count(*) as n from customer_profile'))).toEqual(before);
+  });
+});
