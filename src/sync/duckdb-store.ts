@@ -60,7 +60,7 @@ class DuckDbSyncStore implements SyncStore {
     return resolveInflight(this.db, destination, audience);
   }
 
-  async diff(runId: string, destination: string, audience: string, tpl: string): Promise<Partial<Record<SyncOperationKind, number>>> {
+  async diff(_runId: string, destination: string, audience: string, tpl: string): Promise<Partial<Record<SyncOperationKind, number>>> {
     const params = { audience, destination, tpl };
     this.hasState = await tableExists(this.db, 'sync_state');
     const stateSql = this.hasState
@@ -93,7 +93,6 @@ class DuckDbSyncStore implements SyncStore {
     where state.key is null or members.key is null or members.hash <> state.payload_hash`;
     // numbered in send order (removes first, then adds, then updates; by key) so pages are ranges;
     // a temp table of this connection (a read-only dry run may create one too: it writes nothing)
-    void runId;
     await this.db.run(
       `create or replace temp table sync_ops as
      select *, row_number() over (order by case kind when 'remove' then 0 when 'add' then 1 else 2 end, key) as seq

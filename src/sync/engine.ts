@@ -19,7 +19,7 @@ import { redactSecrets } from '../redact.js';
 import { TokenBucket, retryDelayMs } from './pacing.js';
 import type { Ack } from './state.js';
 import { openSyncStore, type SyncStore } from './store.js';
-import { DestinationError, type Destination, type DestinationContext, type OperationResult, type SyncEvent, type SyncOperation, type SyncOperationKind } from './types.js';
+import { DestinationError, type Destination, type DestinationContext, type OperationResult, type SyncEvent, type SyncOperation } from './types.js';
 
 export interface SyncOptions {
   /** Audience names; all audiences when empty. */
