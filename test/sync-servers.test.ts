@@ -20,7 +20,7 @@ import { startPostgres, type PostgresServer } from '../scripts/ensure-postgres.m
 import { loadConfig } from '../src/config/load.js';
 import { parseOutbox, replayOutbox, type OutboxRecord } from '../src/destinations/file/mapping.js';
 import { syncAudiences } from '../src/sync/engine.js';
-import type { Destination, OperationResult, SyncOperation } from '../src/sync/types.js';
+import { DestinationError, type Destination, type OperationResult, type SyncOperation } from '../src/sync/types.js';
 import type { Warehouse } from '../src/warehouse/index.js';
 import { repoRoot } from './support/cli.js';
 import { retainAsync, withWarehouse, type CliRun } from './support/portability.js';
@@ -285,6 +285,46 @@ describe('retain sync on Postgres', () => {
       expect((await stateKeys(warehouse)).map((row) => row.key)).toContain(bad);
     });
     expect(replayOutbox(outboxRecords(pgDir)).has(bad)).toBe(true);
+  });
+
+  it('an operation without a known outcome (retries used up, or a run that died after writing ahead) is pending, then resent', async () => {
+    const resolved = loadConfig({ config: join(pgDir, 'retain.yml'), target: 'pg' });
+    const [joining, synced] = await withWarehouse(pgDir, 'pg', async (warehouse) => {
+      const members = warehouse.qualify('audience_members');
+      const [row] = await warehouse.query<{ customer_id: string }>(`select min(customer_id) as customer_id from ${members} where audience = 'win_back' and exclusion_reason = 'holdout'`);
+      await warehouse.execute(`update ${members} set is_eligible = true, exclusion_reason = null where audience = 'win_back' and customer_id = $1`, [row!.customer_id]);
+      // a member already synced, written ahead by a run that died before any outcome was recorded
+      const [state] = await warehouse.query<{ key: string; identifiers: string; payload: string }>(
+        `select key, identifiers, payload from ${warehouse.qualify('sync_state')} where audience = 'win_back' order by key limit 1`,
+      );
+      await warehouse.execute(
+        `insert into ${warehouse.qualify('sync_inflight')} (destination, audience, run_id, key, operation, identifiers, payload) values ('outbox', 'win_back', 'died_after_write_ahead', $1, 'update', $2, $3)`,
+        [state!.key, state!.identifiers, state!.payload],
+      );
+      return [row!.customer_id, state!.key];
+    });
+    const down: Destination = {
+      type: 'file',
+      limits: { maxBatchSize: 100, requestsPerSecond: 1000, burst: 1000 },
+      async send(): Promise<OperationResult[]> {
+        throw new DestinationError('503 Service Unavailable', { status: 503, retryable: true });
+      },
+    };
+    const [result] = await syncAudiences(resolved, { destinations: { outbox: down }, sleep: async () => undefined });
+    // the dead run's operation was settled first (pending: resent as an update), then both failed again
+    expect([result!.status, result!.adds, result!.updates, result!.pending, result!.acknowledged]).toEqual(['partial', 1, 1, 2, 0]);
+    await withWarehouse(pgDir, 'pg', async (warehouse) => {
+      const state = await stateKeys(warehouse);
+      expect(state.filter((row) => row.payload_hash === 'pending').map((row) => row.key)).toEqual(sorted([joining, synced]));
+      const [inflight] = await warehouse.query<{ n: number }>(`select count(*) as n from ${warehouse.qualify('sync_inflight')}`);
+      expect(Number(inflight!.n)).toBe(0);
+    });
+
+    const linesBefore = outboxRecords(pgDir).length;
+    const { result: resent } = await sync(pgDir, 'pg');
+    expect([resent.adds, resent.updates, resent.acknowledged]).toEqual([0, 2, 2]);
+    expect(outboxRecords(pgDir).slice(linesBefore).map((r) => [r.operation, r.key])).toEqual(sorted([joining, synced]).map((key) => ['update', key]));
+    await withWarehouse(pgDir, 'pg', async (warehouse) => expect((await stateKeys(warehouse)).filter((row) => row.payload_hash === 'pending')).toEqual([]));
   });
 
   it('refuses a destination that sync_runs shows running with recent activity; --take-over and staleness end the claim', async () => {
