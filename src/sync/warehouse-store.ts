@@ -229,11 +229,11 @@ export class WarehouseSyncStore implements SyncStore {
               and key in (select key from (${unknown}) as u)`,
         );
         await this.run(
-            sql`insert into ${this.t.sync_state} (destination, audience, key, payload_hash, identifiers, payload, synced_at, run_id)
-                select cast(${destination} as varchar), cast(${audience} as varchar), key, cast(${PENDING_HASH} as varchar), identifiers, payload,
-                       cast(${now()} as timestamp), run_id
-                from (select u.*, row_number() over (partition by u.key order by u.run_id desc) as rn from (${unknown}) as u) as latest
-                where rn = 1`,
+          sql`insert into ${this.t.sync_state} (destination, audience, key, payload_hash, identifiers, payload, synced_at, run_id)
+              select cast(${destination} as varchar), cast(${audience} as varchar), key, cast(${PENDING_HASH} as varchar), identifiers, payload,
+                     cast(${now()} as timestamp), run_id
+              from (select u.*, row_number() over (partition by u.key order by u.run_id desc) as rn from (${unknown}) as u) as latest
+              where rn = 1`,
         );
       }
       await this.run(sql`delete from ${this.t.sync_inflight} where destination = ${destination} and audience = ${audience}`);
@@ -280,11 +280,11 @@ export class WarehouseSyncStore implements SyncStore {
     }
     // numbered in send order (removes first, then adds, then updates; by key) so pages are ranges
     await this.run(
-        sql`insert into ${this.t.sync_ops} (run_id, destination, seq, kind, key, identifiers, payload, member_hash, segment, transitioned_on)
-            select cast(${runId} as varchar), cast(${destination} as varchar),
-                   row_number() over (order by case d.kind when 'remove' then 0 when 'add' then 1 else 2 end, d.key),
-                   d.kind, d.key, d.identifiers, d.payload, d.member_hash, d.segment, d.transitioned_on
-            from (${diff}) as d`,
+      sql`insert into ${this.t.sync_ops} (run_id, destination, seq, kind, key, identifiers, payload, member_hash, segment, transitioned_on)
+          select cast(${runId} as varchar), cast(${destination} as varchar),
+                 row_number() over (order by case d.kind when 'remove' then 0 when 'add' then 1 else 2 end, d.key),
+                 d.kind, d.key, d.identifiers, d.payload, d.member_hash, d.segment, d.transitioned_on
+          from (${diff}) as d`,
     );
     const rows = await this.all<{ kind: SyncOperationKind; n: number }>(sql`select kind, count(*) as n from ${this.t.sync_ops} where run_id = ${runId} group by kind`);
     return Object.fromEntries(rows.map((row) => [row.kind, Number(row.n)]));
