@@ -3,11 +3,12 @@
  * `retain run` on a real PostgreSQL (scripts/ensure-postgres.mjs) and on Snowflake through fakesnow
  * (scripts/ensure-fakesnow.mjs), both on loopback, then synced to the file outbox destination.
  * Expectations come from queries of audience_members written here (the eligible rows, the
- * exclusions), never from the engine: the members sent equal the eligible rows; the bookkeeping
- * (sync_state, sync_runs, sync_changelog, sync_failed) says what was acknowledged; a second sync
+ * exclusions), never from the engine. On each warehouse: the members sent equal the eligible rows;
+ * the bookkeeping (sync_state, sync_runs, sync_changelog, sync_failed) says what was acknowledged; a second sync
  * sends nothing; a change of eligibility made in the warehouse sends exactly its adds, updates and
  * removes; a rejected row stays in sync_failed and out of sync_state; a dry run writes nothing;
- * the server lock refuses a destination that sync_runs shows as running.
+ * operations whose outcome is unknown are pending and resent; the server lock refuses a destination
+ * that sync_runs shows as running.
  *
  * payload_hash may differ between warehouses (JSON text spacing): nothing here compares it across them.
  * When a server cannot be installed or started this suite fails with the reason (it never skips).
@@ -177,22 +178,27 @@ async function checkSecondSyncSendsNothing(dir: string, target: string): Promise
   expect(runs.map((row) => row.status)).toEqual(['succeeded', 'succeeded']);
 }
 
-describe('retain sync on Postgres', () => {
+const TARGETS = [
+  { label: 'Postgres', dir: pgDir, target: 'pg' },
+  { label: 'Snowflake (fakesnow)', dir: sfDir, target: 'sf' },
+];
+
+describe.each(TARGETS)('retain sync on $label', ({ dir, target }) => {
   // keys whose eligibility the tests change in the warehouse, chosen from audience_members
   let removed: string[] = [];
   let added: string[] = [];
   let updated = '';
 
   it('first sync: sends exactly the eligible members and records them in sync_state, sync_runs and sync_changelog', async () => {
-    await checkFirstSync(pgDir, 'pg');
+    await checkFirstSync(dir, target);
   });
 
   it('a second sync sends nothing', async () => {
-    await checkSecondSyncSendsNothing(pgDir, 'pg');
+    await checkSecondSyncSendsNothing(dir, target);
   });
 
   it('a dry run after a change of eligibility reports the diff and writes nothing', async () => {
-    await withWarehouse(pgDir, 'pg', async (warehouse) => {
+    await withWarehouse(dir, target, async (warehouse) => {
       const members = warehouse.qualify('audience_members');
       const keys = sorted((await eligible(warehouse)).keys());
       removed = keys.slice(0, 3);
@@ -204,25 +210,25 @@ describe('retain sync on Postgres', () => {
       await warehouse.execute(`update ${members} set is_eligible = true, exclusion_reason = null where audience = 'win_back' and customer_id in ($1, $2)`, added);
       await warehouse.execute(`update ${members} set payload_hash = 'changed' where audience = 'win_back' and customer_id = $1`, [updated]);
     });
-    const before = await withWarehouse(pgDir, 'pg', bookkeeping);
-    const outbox = outboxText(pgDir);
+    const before = await withWarehouse(dir, target, bookkeeping);
+    const outbox = outboxText(dir);
     const synced = outbox.trim().split('\n').length;
-    const { result } = await sync(pgDir, 'pg', ['--dry-run']);
+    const { result } = await sync(dir, target, ['--dry-run']);
     expect([result.adds, result.updates, result.removes, result.synced]).toEqual([2, 1, 3, synced + 2 - 3]);
-    expect(await withWarehouse(pgDir, 'pg', bookkeeping)).toEqual(before);
-    expect(outboxText(pgDir)).toBe(outbox);
+    expect(await withWarehouse(dir, target, bookkeeping)).toEqual(before);
+    expect(outboxText(dir)).toBe(outbox);
   });
 
   it('the next sync sends exactly those adds, updates and removes', async () => {
-    const linesBefore = outboxRecords(pgDir).length;
-    const { result } = await sync(pgDir, 'pg');
+    const linesBefore = outboxRecords(dir).length;
+    const { result } = await sync(dir, target);
     expect([result.adds, result.updates, result.removes, result.acknowledged, result.rejected]).toEqual([2, 1, 3, 6, 0]);
-    const sent = outboxRecords(pgDir).slice(linesBefore);
+    const sent = outboxRecords(dir).slice(linesBefore);
     // removes first, then adds, then updates, each by key
     expect(sent.map((r) => [r.operation, r.key])).toEqual([...removed.map((key) => ['remove', key]), ...sorted(added).map((key) => ['add', key]), ['update', updated]]);
-    const expected = await withWarehouse(pgDir, 'pg', eligible);
-    expect(sorted(replayOutbox(outboxRecords(pgDir)).keys())).toEqual(sorted(expected.keys()));
-    await withWarehouse(pgDir, 'pg', async (warehouse) => {
+    const expected = await withWarehouse(dir, target, eligible);
+    expect(sorted(replayOutbox(outboxRecords(dir)).keys())).toEqual(sorted(expected.keys()));
+    await withWarehouse(dir, target, async (warehouse) => {
       const state = await stateKeys(warehouse);
       expect(state.map((row) => row.key)).toEqual(sorted(expected.keys()));
       // the diff hash is audience_members.payload_hash and the templates' hash
@@ -239,7 +245,7 @@ describe('retain sync on Postgres', () => {
 
   it('a row the destination rejects stays in sync_failed and out of sync_state, and is retried next time', async () => {
     // two more holdout members become eligible; the destination refuses the first of them
-    const [bad, good] = await withWarehouse(pgDir, 'pg', async (warehouse) => {
+    const [bad, good] = await withWarehouse(dir, target, async (warehouse) => {
       const members = warehouse.qualify('audience_members');
       const rows = await warehouse.query<{ customer_id: string }>(`select customer_id from ${members} where audience = 'win_back' and exclusion_reason = 'holdout' order by customer_id`);
       const keys = rows.slice(0, 2).map((row) => row.customer_id);
@@ -255,7 +261,7 @@ describe('retain sync on Postgres', () => {
         return batch.map((op) => (op.member.key === bad ? { key: op.member.key, kind: op.kind, status: 'rejected', error: 'invalid email' } : { key: op.member.key, kind: op.kind, status: 'ok' }));
       },
     };
-    const resolved = loadConfig({ config: join(pgDir, 'retain.yml'), target: 'pg' });
+    const resolved = loadConfig({ config: join(dir, 'retain.yml'), target });
     const failedRows = (warehouse: Warehouse) =>
       warehouse.query<{ key: string; operation: string; error: string; attempts: number; first_failed_at: string }>(
         `select key, operation, error, attempts, first_failed_at from ${warehouse.qualify('sync_failed')} where destination = 'outbox' and audience = 'win_back'`,
@@ -264,7 +270,7 @@ describe('retain sync on Postgres', () => {
     const [first] = await syncAudiences(resolved, { destinations: { outbox: refusing } });
     expect(sorted(sent)).toEqual(sorted([bad, good]));
     expect([first!.status, first!.adds, first!.acknowledged, first!.rejected]).toEqual(['partial', 2, 1, 1]);
-    const afterFirst = await withWarehouse(pgDir, 'pg', async (warehouse) => ({ failed: await failedRows(warehouse), state: (await stateKeys(warehouse)).map((row) => row.key) }));
+    const afterFirst = await withWarehouse(dir, target, async (warehouse) => ({ failed: await failedRows(warehouse), state: (await stateKeys(warehouse)).map((row) => row.key) }));
     expect(afterFirst.failed).toMatchObject([{ key: bad, operation: 'add', error: 'invalid email', attempts: 1 }]);
     expect(afterFirst.state).toContain(good);
     expect(afterFirst.state).not.toContain(bad);
@@ -274,22 +280,22 @@ describe('retain sync on Postgres', () => {
     const [second] = await syncAudiences(resolved, { destinations: { outbox: refusing } });
     expect(sent).toEqual([bad]);
     expect([second!.adds, second!.rejected]).toEqual([1, 1]);
-    const failed = await withWarehouse(pgDir, 'pg', failedRows);
+    const failed = await withWarehouse(dir, target, failedRows);
     expect(failed).toMatchObject([{ key: bad, attempts: 2, first_failed_at: afterFirst.failed[0]!.first_failed_at }]);
 
     // accepted at last: out of sync_failed, into sync_state and the outbox
-    const { result } = await sync(pgDir, 'pg');
+    const { result } = await sync(dir, target);
     expect([result.adds, result.acknowledged]).toEqual([1, 1]);
-    await withWarehouse(pgDir, 'pg', async (warehouse) => {
+    await withWarehouse(dir, target, async (warehouse) => {
       expect(await failedRows(warehouse)).toEqual([]);
       expect((await stateKeys(warehouse)).map((row) => row.key)).toContain(bad);
     });
-    expect(replayOutbox(outboxRecords(pgDir)).has(bad)).toBe(true);
+    expect(replayOutbox(outboxRecords(dir)).has(bad)).toBe(true);
   });
 
   it('an operation without a known outcome (retries used up, or a run that died after writing ahead) is pending, then resent', async () => {
-    const resolved = loadConfig({ config: join(pgDir, 'retain.yml'), target: 'pg' });
-    const [joining, synced] = await withWarehouse(pgDir, 'pg', async (warehouse) => {
+    const resolved = loadConfig({ config: join(dir, 'retain.yml'), target });
+    const [joining, synced] = await withWarehouse(dir, target, async (warehouse) => {
       const members = warehouse.qualify('audience_members');
       const [row] = await warehouse.query<{ customer_id: string }>(`select min(customer_id) as customer_id from ${members} where audience = 'win_back' and exclusion_reason = 'holdout'`);
       await warehouse.execute(`update ${members} set is_eligible = true, exclusion_reason = null where audience = 'win_back' and customer_id = $1`, [row!.customer_id]);
@@ -313,64 +319,45 @@ describe('retain sync on Postgres', () => {
     const [result] = await syncAudiences(resolved, { destinations: { outbox: down }, sleep: async () => undefined });
     // the dead run's operation was settled first (pending: resent as an update), then both failed again
     expect([result!.status, result!.adds, result!.updates, result!.pending, result!.acknowledged]).toEqual(['partial', 1, 1, 2, 0]);
-    await withWarehouse(pgDir, 'pg', async (warehouse) => {
+    await withWarehouse(dir, target, async (warehouse) => {
       const state = await stateKeys(warehouse);
       expect(state.filter((row) => row.payload_hash === 'pending').map((row) => row.key)).toEqual(sorted([joining, synced]));
       const [inflight] = await warehouse.query<{ n: number }>(`select count(*) as n from ${warehouse.qualify('sync_inflight')}`);
       expect(Number(inflight!.n)).toBe(0);
     });
 
-    const linesBefore = outboxRecords(pgDir).length;
-    const { result: resent } = await sync(pgDir, 'pg');
+    const linesBefore = outboxRecords(dir).length;
+    const { result: resent } = await sync(dir, target);
     expect([resent.adds, resent.updates, resent.acknowledged]).toEqual([0, 2, 2]);
-    expect(outboxRecords(pgDir).slice(linesBefore).map((r) => [r.operation, r.key])).toEqual(sorted([joining, synced]).map((key) => ['update', key]));
-    await withWarehouse(pgDir, 'pg', async (warehouse) => expect((await stateKeys(warehouse)).filter((row) => row.payload_hash === 'pending')).toEqual([]));
+    expect(outboxRecords(dir).slice(linesBefore).map((r) => [r.operation, r.key])).toEqual(sorted([joining, synced]).map((key) => ['update', key]));
+    await withWarehouse(dir, target, async (warehouse) => expect((await stateKeys(warehouse)).filter((row) => row.payload_hash === 'pending')).toEqual([]));
   });
 
   it('refuses a destination that sync_runs shows running with recent activity; --take-over and staleness end the claim', async () => {
     const insertRunning = (runId: string, startedAt: string) =>
-      withWarehouse(pgDir, 'pg', (warehouse) =>
+      withWarehouse(dir, target, (warehouse) =>
         warehouse.execute(
           `insert into ${warehouse.qualify('sync_runs')} (run_id, destination, audience, started_at, status, dry_run) values ($1, 'outbox', 'win_back', cast($2 as timestamp), 'running', false)`,
           [runId, startedAt],
         ),
       );
     const statusOf = (runId: string) =>
-      withWarehouse(pgDir, 'pg', async (warehouse) => (await warehouse.query<{ status: string }>(`select status from ${warehouse.qualify('sync_runs')} where run_id = $1`, [runId]))[0]?.status);
+      withWarehouse(dir, target, async (warehouse) => (await warehouse.query<{ status: string }>(`select status from ${warehouse.qualify('sync_runs')} where run_id = $1`, [runId]))[0]?.status);
     const utc = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 
     await insertRunning('other_machine_live', utc(Date.now() - 5 * 60_000));
-    const refused = await retainAsync(['sync', '--target', 'pg'], pgDir);
+    const refused = await retainAsync(['sync', '--target', target], dir);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('another sync of destination outbox is running (run other_machine_live');
     expect(await statusOf('other_machine_live')).toBe('running');
 
-    const { result } = await sync(pgDir, 'pg', ['--take-over']);
+    const { result } = await sync(dir, target, ['--take-over']);
     expect(result.status).toBe('succeeded');
     expect(await statusOf('other_machine_live')).toBe('interrupted');
 
     // no activity for more than an hour: a dead run, taken over without being asked
     await insertRunning('other_machine_dead', utc(Date.now() - 2 * 3600_000));
-    await sync(pgDir, 'pg');
+    await sync(dir, target);
     expect(await statusOf('other_machine_dead')).toBe('interrupted');
-  });
-});
-
-describe('retain sync on Snowflake (fakesnow)', () => {
-  it('first sync: sends exactly the eligible members and records them in sync_state, sync_runs and sync_changelog', async () => {
-    await checkFirstSync(sfDir, 'sf');
-  });
-
-  it('a second sync sends nothing', async () => {
-    await checkSecondSyncSendsNothing(sfDir, 'sf');
-  });
-
-  it('a dry run writes nothing', async () => {
-    const before = await withWarehouse(sfDir, 'sf', bookkeeping);
-    const outbox = outboxText(sfDir);
-    const { result } = await sync(sfDir, 'sf', ['--dry-run']);
-    expect([result.adds, result.updates, result.removes]).toEqual([0, 0, 0]);
-    expect(await withWarehouse(sfDir, 'sf', bookkeeping)).toEqual(before);
-    expect(outboxText(sfDir)).toBe(outbox);
   });
 });
