@@ -1,13 +1,14 @@
 import { Command } from 'commander';
 import Table from 'cli-table3';
 import { z } from 'zod';
-import { loadConfig, requireDuckDbTarget } from '../src/config/load.js';
+import { loadConfig } from '../src/config/load.js';
 import { commonOptions, parseOptions } from '../src/options.js';
 import { syncAudiences, type AudienceSyncResult, type SyncProgress } from '../src/sync/engine.js';
 
 const syncOptionsSchema = commonOptions.extend({
   dryRun: z.boolean().default(false),
   force: z.boolean().default(false),
+  takeOver: z.boolean().default(false),
   audiences: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/, 'audience names are lowercase letters, digits and _')).default([]),
 });
 
@@ -16,13 +17,13 @@ export const syncCommand = new Command('sync')
   .argument('[audience...]', 'audiences to sync (default: all in retain.yml)')
   .option('--dry-run', 'print what would be sent and why members are excluded; write and send nothing')
   .option('--force', 'sync even when removals exceed sync.max_removal_share or the latest validation failed')
+  .option('--take-over', 'server targets: start even though sync_runs shows a sync of the destination running with recent activity (use when it died)')
   .option('--target <name>', 'a target from retain.yml')
   .option('-c, --config <path>', 'path to retain.yml')
   .option('--json', 'print JSON on stdout')
   .action(async (audiences: string[], raw) => {
     const options = parseOptions(syncOptionsSchema, { ...raw, audiences });
     const resolved = loadConfig({ config: options.config, target: options.target });
-    requireDuckDbTarget(resolved, 'retain sync');
     const live = !options.json && process.stderr.isTTY === true;
     let lastDraw = 0;
     const onProgress = (p: SyncProgress) => {
@@ -36,7 +37,7 @@ export const syncCommand = new Command('sync')
         `\r\x1b[2K  ${p.audience} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done.toLocaleString('en-US')}/${p.total.toLocaleString('en-US')} · ${Math.round(p.ratePerSecond).toLocaleString('en-US')}/s`,
       );
     };
-    const results = await syncAudiences(resolved, { audiences: options.audiences, dryRun: options.dryRun, force: options.force, onProgress });
+    const results = await syncAudiences(resolved, { audiences: options.audiences, dryRun: options.dryRun, force: options.force, takeOver: options.takeOver, onProgress });
     if (live) process.stderr.write('\r\x1b[2K');
     if (options.json) {
       process.stdout.write(JSON.stringify({ ok: results.every((r) => r.status !== 'partial'), dry_run: options.dryRun, audiences: results }, null, 2) + '\n');

@@ -7,7 +7,8 @@
  * after a crash a rerun resends whatever was not confirmed — operations are idempotent.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { isAbsolute, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import Handlebars from 'handlebars';
 import type { ResolvedAudience } from '../config/activation.js';
 import type { ResolvedConfig } from '../config/load.js';
@@ -15,11 +16,10 @@ import { destinationFactories } from '../destinations/index.js';
 import { ConfigError, RetainError } from '../errors.js';
 import { acquireLock } from '../pipeline/lock.js';
 import { redactSecrets } from '../redact.js';
-import { readLatestValidation, tableExists } from '../validate/store.js';
-import { openDuckDb, type DuckDb } from '../warehouse/duckdb.js';
 import { TokenBucket, retryDelayMs } from './pacing.js';
-import { commitAcks, ensureSyncTables, resolveInflight, type Ack } from './state.js';
-import { DestinationError, type Destination, type DestinationContext, type OperationResult, type SyncEvent, type SyncOperation, type SyncOperationKind } from './types.js';
+import type { Ack } from './state.js';
+import { openSyncStore, type SyncStore } from './store.js';
+import { DestinationError, type Destination, type DestinationContext, type OperationResult, type SyncEvent, type SyncOperation } from './types.js';
 
 export interface SyncOptions {
   /** Audience names; all audiences when empty. */
@@ -35,6 +35,11 @@ export interface SyncOptions {
   random?: () => number;
   /** Page size of the diff read from the warehouse. */
   pageSize?: number;
+  /**
+   * Server targets: take over the destination even though sync_runs shows another sync of it as
+   * running with recent activity (use when that sync is known to be dead).
+   */
+  takeOver?: boolean;
 }
 
 export interface SyncProgress {
@@ -167,6 +172,8 @@ async function syncDestination(resolved: ResolvedConfig, destinationName: string
 
   const releases: Array<() => void> = [];
   if (!dryRun) {
+    // a server target's warehousePath is a file name in the state folder that only anchors locks
+    if (resolved.connection.type !== 'duckdb') mkdirSync(dirname(resolved.warehousePath), { recursive: true });
     releases.push(acquireLock(`${resolved.warehousePath}.sync-${destinationName}.lock`, `a sync of destination ${destinationName}`));
     try {
       releases.push(acquireLock(resolved.warehousePath + '.lock', `a retain run or sync on ${resolved.warehousePath}`));
@@ -175,43 +182,29 @@ async function syncDestination(resolved: ResolvedConfig, destinationName: string
       throw error;
     }
   }
-  let db: DuckDb | undefined;
+  let store: SyncStore | undefined;
   try {
-    try {
-      db = await openDuckDb(resolved.warehousePath, { readOnly: dryRun });
-    } catch (error) {
-      throw new RetainError('usage', `cannot open the warehouse ${resolved.warehousePath}: ${(error as Error).message.split('\n')[0]}`, 'run `retain run` first; only one process may write a DuckDB file at a time');
-    }
-    if (!(await tableExists(db, 'audience_members'))) {
+    store = await openSyncStore(resolved, { dryRun });
+    if (!(await store.hasAudienceMembers())) {
       throw new RetainError('usage', `the warehouse has no audience_members table`, 'run `retain run` after adding audiences to retain.yml');
     }
-    if (!dryRun) {
-      await ensureSyncTables(db);
-      // bookkeeping commits stay in the write-ahead log until the end instead of checkpointing the
-      // whole file every few batches (durability is the same: a committed transaction is in the log)
-      await db.run("set checkpoint_threshold = '1GB'");
-    }
-    await checkBuildIsCurrent(db, audiences);
-    if (settings.require_validation && !options.force) await checkValidation(db);
-    if (!dryRun) {
-      await db.run(`update sync_runs set status = 'interrupted', finished_at = current_timestamp where destination = $d and status = 'running'`, { d: destinationName });
-    }
+    if (!dryRun) await store.ensureTables();
+    await checkBuildIsCurrent(store, audiences);
+    if (settings.require_validation && !options.force) await checkValidation(store);
+    if (!dryRun) await store.claimDestination(destinationName, { takeOver: options.takeOver });
     const results: AudienceSyncResult[] = [];
     for (const audience of audiences) {
-      results.push(await syncAudience(db, destination, audience, renderers.get(audience.name)!, settings, options));
+      results.push(await syncAudience(store, destination, audience, renderers.get(audience.name)!, settings, options));
     }
     return results;
   } finally {
-    db?.close();
+    await store?.close();
     releases.reverse().forEach((release) => release());
   }
 }
 
-async function checkBuildIsCurrent(db: DuckDb, audiences: ResolvedAudience[]): Promise<void> {
-  const rows = (await tableExists(db, 'audience_definitions'))
-    ? await db.all<{ audience: string; definition_hash: string }>('select audience, definition_hash from audience_definitions')
-    : [];
-  const built = new Map(rows.map((r) => [r.audience, r.definition_hash]));
+async function checkBuildIsCurrent(store: SyncStore, audiences: ResolvedAudience[]): Promise<void> {
+  const built = await store.definitionHashes();
   for (const audience of audiences) {
     const hash = built.get(audience.name);
     if (hash === undefined) {
@@ -223,17 +216,15 @@ async function checkBuildIsCurrent(db: DuckDb, audiences: ResolvedAudience[]): P
   }
 }
 
-async function checkValidation(db: DuckDb): Promise<void> {
-  if (!(await tableExists(db, 'validation_results'))) return;
-  const rows = await readLatestValidation(db);
-  const failed = rows.filter((row) => row.status === 'fail').map((row) => (row.subject ? `${row.check_name}:${row.subject}` : row.check_name));
-  if (failed.length > 0) {
-    throw new RetainError('checks', `the latest validation (run ${rows[0]!.run_id}) failed: ${failed.slice(0, 5).join(', ')}`, 'fix the data or the bounds and rerun `retain run`; --force syncs anyway');
+async function checkValidation(store: SyncStore): Promise<void> {
+  const latest = await store.failedValidation();
+  if (latest) {
+    throw new RetainError('checks', `the latest validation (run ${latest.runId}) failed: ${latest.failed.slice(0, 5).join(', ')}`, 'fix the data or the bounds and rerun `retain run`; --force syncs anyway');
   }
 }
 
 async function syncAudience(
-  db: DuckDb,
+  store: SyncStore,
   destination: Destination,
   audience: ResolvedAudience,
   render: Renderer,
@@ -244,60 +235,14 @@ async function syncAudience(
   const dryRun = options.dryRun ?? false;
   const runId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}_${audience.name}_${randomBytes(3).toString('hex')}`;
   const destinationName = audience.destination;
-  const params = { audience: audience.name, destination: destinationName, tpl: templateHash(audience) };
   // operations of an earlier run that died mid-flight: settle them before diffing
-  if (!dryRun) await resolveInflight(db, destinationName, audience.name);
-  const hasState = await tableExists(db, 'sync_state');
-  const stateSql = hasState
-    ? `select key, payload_hash, identifiers, payload from sync_state where destination = $destination and audience = $audience`
-    : `select null::varchar as key, null::varchar as payload_hash, null::varchar as identifiers, null::varchar as payload where false`;
-  const diffSql = `
-    with members as (
-      select customer_id as key, identifiers, payload, payload_hash || ':' || $tpl as hash, segment,
-             cast(transitioned_on as varchar) as transitioned_on
-      from audience_members
-      where audience = $audience and is_eligible
-    ),
-    deduplicated as (
-      -- audience_members has one row per key (a dbt test); should a source ever repeat one, send it once
-      select key, arg_min(identifiers, hash) as identifiers, arg_min(payload, hash) as payload, min(hash) as hash,
-             arg_min(segment, hash) as segment, arg_min(transitioned_on, hash) as transitioned_on
-      from members group by key
-    ),
-    state as (${stateSql})
-    select
-      coalesce(members.key, state.key) as key,
-      case when state.key is null then 'add' when members.key is null then 'remove' else 'update' end as kind,
-      coalesce(members.identifiers, state.identifiers) as identifiers,
-      coalesce(members.payload, state.payload) as payload,
-      members.hash as hash,
-      members.segment as segment,
-      members.transitioned_on as transitioned_on
-    from deduplicated as members
-    full outer join state on members.key = state.key
-    where state.key is null or members.key is null or members.hash <> state.payload_hash`;
-  // numbered in send order (removes first, then adds, then updates; by key) so pages are ranges
-  await db.run(
-    `create or replace temp table sync_ops as
-     select *, row_number() over (order by case kind when 'remove' then 0 when 'add' then 1 else 2 end, key) as seq
-     from (${diffSql}) order by seq`,
-    params,
-  );
-  const counts = (await db.all<{ kind: string; n: number }>('select kind, count(*)::integer as n from temp.sync_ops group by kind')).reduce<Record<string, number>>(
-    (acc, row) => ({ ...acc, [row.kind]: row.n }),
-    {},
-  );
+  if (!dryRun) await store.resolveInflight(destinationName, audience.name);
+  const counts = await store.diff(runId, destinationName, audience.name, templateHash(audience), dryRun);
   const adds = counts.add ?? 0;
   const updates = counts.update ?? 0;
   const removes = counts.remove ?? 0;
-  const synced = hasState
-    ? ((await db.all<{ n: number }>('select count(*)::integer as n from sync_state where destination = $destination and audience = $audience', params))[0]?.n ?? 0)
-    : 0;
-  const excludedRows = await db.all<{ reason: string; n: number }>(
-    `select exclusion_reason as reason, count(*)::integer as n from audience_members where audience = $audience and not is_eligible group by 1 order by 1`,
-    params,
-  );
-  const excluded = Object.fromEntries(excludedRows.map((r) => [r.reason, r.n]));
+  const synced = await store.synced(destinationName, audience.name);
+  const excluded = await store.excluded(audience.name);
   const result: AudienceSyncResult = {
     audience: audience.name,
     destination: destinationName,
@@ -319,6 +264,7 @@ async function syncAudience(
   // the mass-removal guard: an audience that suddenly lost most members is more likely a broken
   // upstream than a real exodus; removing them all from a paid channel is hard to undo
   if (synced > 0 && removes / synced > settings.max_removal_share && !options.force) {
+    await store.discard(runId);
     throw new RetainError(
       'checks',
       `sync of ${audience.name} aborted: it would remove ${removes} of ${synced} synced members (${((removes / synced) * 100).toFixed(1)}%, limit ${(settings.max_removal_share * 100).toFixed(0)}%)`,
@@ -331,20 +277,14 @@ async function syncAudience(
     return result;
   }
 
-  await db.run(
-    `insert into sync_runs values ($run, $destination, $audience, current_timestamp, null, 'running', false, $adds, $updates, $removes, null, null, null, $excluded, null)`,
-    { run: runId, destination: destinationName, audience: audience.name, adds, updates, removes, excluded: Object.values(excluded).reduce((a, b) => a + b, 0) },
-  );
+  await store.startRun(runId, destinationName, audience.name, { adds, updates, removes, excluded: Object.values(excluded).reduce((a, b) => a + b, 0) });
 
   // write-ahead, in one committed statement before anything leaves: the operations of this run.
   // Whatever happens next (timeout, crash, kill -9), an operation without an acknowledgement ends
   // up 'pending' in sync_state (resolveInflight, at the end of this run or the start of the next),
   // so the next run sends the member again (still eligible: the hash differs) or removes it (no
   // longer eligible): a write that may have been applied is never forgotten.
-  await db.run(
-    `insert into sync_inflight select $destination, $audience, $run, key, kind, identifiers, payload from temp.sync_ops`,
-    { destination: destinationName, audience: audience.name, run: runId },
-  );
+  await store.writeInflight(runId, destinationName, audience.name);
   const total = adds + updates + removes;
   let done = 0;
   const report = () => options.onProgress?.({ audience: audience.name, done, total, ratePerSecond: done / Math.max((Date.now() - started) / 1000, 1e-3) });
@@ -355,7 +295,7 @@ async function syncAudience(
   const flush = () => {
     const acks = buffer;
     buffer = [];
-    if (acks.length > 0) commitChain = commitChain.then(() => commitAcks(db, runId, destinationName, audience.name, acks));
+    if (acks.length > 0) commitChain = commitChain.then(() => store.commitAcks(runId, destinationName, audience.name, acks));
     return commitChain;
   };
   const commit = (acks: Ack[]) => {
@@ -401,31 +341,10 @@ async function syncAudience(
     };
 
     // one page at a time: the queue of work items for the page, drained by `concurrency` workers
-    const kindRanges = await db.all<{ kind: SyncOperationKind; first: number; last: number }>(
-      'select kind, min(seq)::bigint as first, max(seq)::bigint as last from temp.sync_ops group by kind order by first',
-    );
+    const kindRanges = await store.kindRanges(runId);
     for (const { kind, first, last } of kindRanges) {
       for (let from = first; from <= last; from += pageSize) {
-        // one JSON text per row: one value to convert per row instead of six (the conversion of
-        // values into JavaScript, not the query, is what costs time here)
-        const reader = await db.connection.runAndReadAll(
-          `select '{"key":' || to_json(key) || ',"identifiers":' || coalesce(identifiers, 'null') || ',"payload":' || coalesce(payload, 'null')
-                  || ',"hash":' || coalesce(to_json(hash), 'null') || ',"segment":' || coalesce(to_json(segment), 'null')
-                  || ',"transitioned_on":' || coalesce(to_json(transitioned_on), 'null') || '}'
-           from temp.sync_ops where seq >= $from and seq < $to order by seq`,
-          { from, to: Math.min(from + pageSize, last + 1) },
-        );
-        const rows = (reader.getColumnsJS()[0] ?? []).map(
-          (text) =>
-            JSON.parse(String(text)) as {
-              key: string;
-              identifiers: Record<string, string | null> | null;
-              payload: Record<string, unknown> | null;
-              hash: string | null;
-              segment: string | null;
-              transitioned_on: string | null;
-            },
-        );
+        const rows = await store.readOps(runId, from, Math.min(from + pageSize, last + 1));
         const pending: PendingOp[] = rows.map((row) => {
           const identifiers = row.identifiers ?? {};
           const rawPayload = row.payload ?? {};
@@ -538,21 +457,17 @@ async function syncAudience(
     ctxController.abort();
   }
   await flush().catch(() => undefined);
-  await resolveInflight(db, destinationName, audience.name);
+  await store.resolveInflight(destinationName, audience.name);
   result.seconds = (Date.now() - started) / 1000;
-  result.synced = (await db.all<{ n: number }>('select count(*)::integer as n from sync_state where destination = $destination and audience = $audience', params))[0]?.n ?? 0;
+  result.synced = await store.synced(destinationName, audience.name);
   result.status = result.rejected + result.pending > 0 || failure ? 'partial' : 'succeeded';
-  await db.run(
-    `update sync_runs set finished_at = current_timestamp, status = $status, acknowledged = $ack, rejected = $rej, pending = $pen, error = $err where run_id = $run`,
-    {
-      status: failure ? 'failed' : result.status,
-      ack: result.acknowledged,
-      rej: result.rejected,
-      pen: result.pending,
-      err: failure ? redactSecrets(String((failure as Error)?.message ?? failure)) : null,
-      run: runId,
-    },
-  );
+  await store.finishRun(runId, {
+    status: failure ? 'failed' : result.status,
+    acknowledged: result.acknowledged,
+    rejected: result.rejected,
+    pending: result.pending,
+    error: failure ? redactSecrets(String((failure as Error)?.message ?? failure)) : null,
+  });
   if (failure) {
     if (failure instanceof RetainError) throw failure;
     throw new RetainError('internal', `sync of ${audience.name} to ${destinationName} failed: ${redactSecrets(String((failure as Error)?.message ?? failure))}`, 'acknowledged operations are recorded; rerun `retain sync` to resend the rest');

@@ -6,6 +6,8 @@
  *   sync_changelog  one row per operation attempt outcome (key, operation, status, error, attempt, run)
  * sync_state only ever changes inside the transaction that records an acknowledgement, so a crash at
  * any moment leaves it describing operations the destination confirmed; anything else is resent.
+ * These are the DuckDB statements (duckdb-store.ts); warehouse-store.ts does the same on server
+ * targets, with a statement order that is safe without transactions on BigQuery.
  */
 import type { DuckDb } from '../warehouse/duckdb.js';
 
