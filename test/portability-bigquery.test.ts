@@ -24,6 +24,9 @@ import { ACTIVATION, differences, martNames, readTable, retainAsync, withoutPayl
 import { tempDir } from './support/tmp.js';
 
 const AS_OF = '2026-06-30';
+// the emulator writes a DATE inside to_json_string(json_object(...)) without quotes (invalid
+// JSON; BigQuery writes "2025-02-04"), so the audience payload here carries no date field
+const ACTIVATION_WITHOUT_DATES = ACTIVATION.replace(', last_order: last_order_date', '');
 const dir = tempDir('retain-portability-bq-');
 let emulator: BigQueryEmulator | undefined;
 let dbt = '';
@@ -36,7 +39,7 @@ beforeAll(async () => {
   const target = ['targets:', '  bq:', '    type: bigquery', `    project: ${emulator.project}`, '    dataset: retain_marts', `    api_endpoint: ${emulator.apiEndpoint}`, '    threads: 1'];
   // 60 customers order rarely: the newest order of this shop is four days before the as-of date
   const validation = ['validation:', '  freshness_hours: { orders: 240 }'];
-  writeFileSync(join(dir, 'retain.yml'), readFileSync(join(dir, 'retain.yml'), 'utf8') + ACTIVATION + [...target, ...validation, ''].join('\n'));
+  writeFileSync(join(dir, 'retain.yml'), readFileSync(join(dir, 'retain.yml'), 'utf8') + ACTIVATION_WITHOUT_DATES + [...target, ...validation, ''].join('\n'));
   [runs.duckdb, runs.bigquery] = await Promise.all([retainAsync(['run', '--json'], dir), retainAsync(['run', '--target', 'bq', '--json'], dir, { RETAIN_DBT: dbt })]);
 }, 3_600_000); // a cold machine builds the emulator first (~20 minutes on 2 busy cores)
 

@@ -416,17 +416,32 @@ export async function checkAudiences({ db, asOf }: CheckContext): Promise<CheckR
     reasons.push(`case when customer_id in (select customer_id from stg_retain__erasure_requests where requested_at < cast($1 as timestamp)) then 'erasure' end`);
   }
   const reason = reasons.length ? `coalesce(${reasons.join(', ')})` : 'cast(null as varchar)';
-  const rows = await db.query<{ audience: string; members: number; sendable: number; ineligible: number; example: string | null }>(
-    `with members as (
+  const params = hasErasures ? [endOfDay(asOf)] : undefined;
+  const members = `with members as (
        select ${audience} as audience, ${sendable.length ? sendable.join(' and ') : 'true'} as is_sendable, ${reason} as reason
        from audience_members
-     )
+     )`;
+  const counted = await db.query<{ audience: string; members: number; sendable: number; ineligible: number }>(
+    `${members}
      select audience, count(*) as members, count(case when is_sendable then 1 end) as sendable,
-            count(case when is_sendable and reason is not null then 1 end) as ineligible,
-            string_agg(distinct case when is_sendable then reason end, ', ' order by case when is_sendable then reason end) as example
+            count(case when is_sendable and reason is not null then 1 end) as ineligible
      from members group by audience order by audience`,
-    hasErasures ? [endOfDay(asOf)] : undefined,
+    params,
   );
+  // the reasons, only for an audience that has such members (a string_agg over no value at all
+  // crashes the BigQuery emulator of the tests; BigQuery itself returns null)
+  const rows: Array<(typeof counted)[number] & { example: string | null }> = [];
+  for (const row of counted) {
+    let example: string | null = null;
+    if (Number(row.ineligible) > 0) {
+      const reasons = await db.query<{ reason: string }>(
+        `${members} select distinct reason from members where audience = $${(params?.length ?? 0) + 1} and is_sendable and reason is not null order by reason`,
+        [...(params ?? []), row.audience],
+      );
+      example = reasons.map((r) => String(r.reason)).join(', ');
+    }
+    rows.push({ ...row, example });
+  }
   return rows.map((row) => ({
     check: 'audience_eligibility',
     subject: String(row.audience),
