@@ -5,5 +5,5 @@
   test/dbt/assert_rows_accounted_for.sql.
 -#}
 {% macro retain_incremental_sources() %}
-    {{ return(['engagement_events', 'orders']) }}
+    {{ return(['engagement_events', 'creator_touchpoints', 'store_visits', 'orders']) }}
 {% endmacro %}

@@ -9,6 +9,7 @@
 -- with them, however old: which row of an order_id wins depends on all of them. It merges them
 -- on row_key, so a row read again replaces itself and is never counted twice.
 {{ config(**retain_incremental_config('order_date')) }}
+{%- set in_window = retain_incremental_window('cast(ordered_at as date)', 'order_date') %}
 with
 
 source_rows as (
@@ -69,13 +70,13 @@ checked as (
 
 window_rows as (
     select order_id from checked
-    where {{ retain_incremental_window('cast(ordered_at as date)', 'order_date') }}
+    where {{ in_window }}
 ),
 
 batch as (
     select * from checked
     where
-        {{ retain_incremental_window('cast(ordered_at as date)', 'order_date') }}
+        {{ in_window }}
         or row_rejection_reason = 'erased'
         or order_id in (
             select window_rows.order_id from window_rows
