@@ -31,13 +31,14 @@
  * `--full-refresh` loads them; then runs as of 2026-06-29 (backwards: B1, new A3, C1's 06-30 visit
  * and C3's push are after it, so old A3 is accepted again) and 2026-07-10 (forwards past the
  * lookback: the window starts at the first date rejected as after 2026-06-29, 2026-06-30) equal
- * full builds as of those dates.
+ * full builds as of those dates. The tests of a describe run in order on one warehouse.
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type PostgresServer } from '../scripts/ensure-postgres.mjs';
 import { loadConfig } from '../src/config/load.js';
+import { openDuckDb } from '../src/warehouse/duckdb.js';
 import { openWarehouse, type Row } from '../src/warehouse/index.js';
 import { differences, martNames, readTable, retainAsync } from './support/portability.js';
 import { tempDir } from './support/tmp.js';
@@ -242,6 +243,21 @@ describe('incremental base tables on DuckDB', () => {
     expect(compare(forward, await readTables(fullConfig, undefined, [...STAGING, ...MARTS]), ['incremental', 'full build'])).toEqual([]);
     expect(reasons(forward.base_retain__orders!)).toEqual(['A1:exact_duplicate', 'A1:null', 'A2:null', 'A3:duplicate_key', 'A3:null', 'A4:null', 'A5:invalid_timestamp', 'A6:null', 'B1:null', 'B2:null']);
   }, 600_000);
+
+  it('stops with a hint when a staging table was built by an earlier Retain (no row_key), and --full-refresh rebuilds it', async () => {
+    const db = await openDuckDb(join(dir, 'retain.duckdb'));
+    try {
+      await db.run('alter table base_retain__orders drop column row_key');
+    } finally {
+      db.close();
+    }
+    const failed = await retainAsync(['run', '--json'], dir);
+    expect(failed.code).not.toBe(0);
+    expect(failed.stdout).toContain('run `retain run --full-refresh` once to rebuild it');
+    await run(dir, ['--full-refresh']);
+    const keys = await query(config, undefined, 'select count(row_key) as n from base_retain__orders');
+    expect(keys).toEqual([{ n: 10 }]);
+  }, 300_000);
 });
 
 describe('incremental base tables on Postgres', () => {
