@@ -33,7 +33,7 @@ export const runCommand = new Command('run')
     });
     progress.done();
     if (options.json) {
-      process.stdout.write(JSON.stringify({ ok: result.validation?.passed ?? true, warehouse_path: result.warehousePath, as_of: result.asOf, target: result.target, seconds: result.seconds, nodes: result.nodes, segment_summary: result.segmentSummary, identity: result.identity, validation: result.validation ? validationJson(result.validation) : null, predictions: result.predictions }, null, 2) + '\n');
+      process.stdout.write(JSON.stringify({ ok: result.validation?.passed ?? true, warehouse_path: result.warehousePath, as_of: result.asOf, target: result.target, seconds: result.seconds, nodes: result.nodes, warnings: result.warnings, segment_summary: result.segmentSummary, identity: result.identity, validation: result.validation ? validationJson(result.validation) : null, predictions: result.predictions }, null, 2) + '\n');
       if (result.validation && !result.validation.passed) process.exitCode = EXIT_CODES.checks;
       return;
     }
@@ -41,6 +41,10 @@ export const runCommand = new Command('run')
     process.stdout.write(
       `\nBuilt ${result.nodes.models} models, ${result.nodes.tests} checks passed${result.nodes.warned ? ` (${result.nodes.warned} warnings)` : ''} in ${result.seconds.toFixed(1)}s as of ${result.asOf}.\nResults: ${result.warehousePath}\n`,
     );
+    for (const warning of result.warnings) process.stdout.write(`Warning: ${warning.check}${warning.message ? ` (${warning.message})` : ''}\n`);
+    if (result.warnings.some((warning) => warning.check === 'assert_incremental_rows_loaded')) {
+      process.stdout.write('  input rows arrived later than the lookback window (retain_incremental_lookback_days) are not loaded: `retain run --full-refresh` loads them\n');
+    }
     process.stdout.write(describeIdentity(result.identity));
     process.stdout.write(describePredictions(result.predictions));
     if (result.validation) {

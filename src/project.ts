@@ -23,6 +23,8 @@ export interface DbtProjectVars {
   retain_strategies: Array<Record<string, unknown> & { segment: string }>;
   retain_validation: Record<string, unknown>;
   retain_predictions: PredictionSettings;
+  retain_incremental_lookback_days: number;
+  retain_warehouse_hints: boolean;
 }
 
 /** Predictions settings (retain_predictions in dbt_project.yml, merged with retain.yml's predictions:). */

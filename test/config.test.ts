@@ -125,3 +125,18 @@ describe('retain init template', () => {
     expect(resolved.warehousePath).toBe(join(dir, 'retain.duckdb'));
   });
 });
+
+describe('incremental settings', () => {
+  it('pass the lookback and the warehouse hints to dbt, with the dbt project defaults otherwise', () => {
+    const base = 'warehouse: {type: duckdb}\nsources:\n  orders: {path: orders.csv}\n';
+    const defaults = dbtVars(loadConfig({ config: write('inc-default.yml', base) }), '2026-01-31');
+    expect(defaults).toMatchObject({ retain_incremental_lookback_days: 3, retain_warehouse_hints: true });
+    const set = dbtVars(loadConfig({ config: write('inc-set.yml', base + 'incremental: {lookback_days: 10, warehouse_hints: false}\n') }), '2026-01-31');
+    expect(set).toMatchObject({ retain_incremental_lookback_days: 10, retain_warehouse_hints: false });
+  });
+
+  it('rejects a lookback that is not a whole number of days', () => {
+    const error = configError(write('inc-bad.yml', 'warehouse: {type: duckdb}\nsources:\n  orders: {path: orders.csv}\nincremental: {lookback_days: 1.5}\n'));
+    expect(error.message).toContain('incremental.lookback_days');
+  });
+});

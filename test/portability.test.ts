@@ -180,6 +180,36 @@ describe.each(SERVER_TARGETS)('the same pipeline on DuckDB and $label', ({ label
   });
 });
 
+describe('the incremental staging tables carry each warehouse\'s hints', () => {
+  const modelConfig = (stateDir: string, model: string) => {
+    const manifest = JSON.parse(readFileSync(join(dir, '.retain', ...stateDir.split('/'), 'manifest.json'), 'utf8')) as { nodes: Record<string, { config: Record<string, unknown> }> };
+    return manifest.nodes[`model.retain.${model}`]!.config;
+  };
+
+  it('Postgres: a unique index on row_key (the merge deletes by it) and one on customer_id', async () => {
+    const indexes = await withWarehouse(dir, 'pg', (warehouse) =>
+      warehouse.query<{ indexdef: string }>("select indexdef from pg_indexes where schemaname = 'retain_marts' and tablename = 'base_retain__orders' order by indexdef"),
+    );
+    const columns = indexes.map((row) => [row.indexdef.includes('UNIQUE'), row.indexdef.replace(/^.*USING btree /, '')]);
+    expect(columns.sort()).toEqual([
+      [false, '(customer_id)'],
+      [true, '(row_key)'],
+    ]);
+  });
+
+  it('Snowflake: clustered by customer_id, merged with delete+insert (fakesnow does not emulate clustering: the declared config)', () => {
+    for (const model of ['base_retain__orders', 'base_retain__engagement_events']) {
+      expect(modelConfig('targets/sf/target', model)).toMatchObject({ materialized: 'incremental', unique_key: 'row_key', incremental_strategy: 'delete+insert', cluster_by: ['customer_id'] });
+    }
+  });
+
+  it('DuckDB: none', () => {
+    const config = modelConfig('target', 'base_retain__orders');
+    expect(config).toMatchObject({ materialized: 'incremental', incremental_strategy: 'delete+insert' });
+    expect([config.cluster_by ?? null, config.partition_by ?? null, config.indexes ?? null]).toEqual([null, null, null]);
+  });
+});
+
 describe('retain doctor', () => {
   interface Report {
     ok: boolean;

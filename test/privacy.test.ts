@@ -6,7 +6,7 @@
  * no_profiling segment only, without behavioural refinements.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../src/generate/index.js';
@@ -187,5 +187,85 @@ describe('customers who revoked profiling consent', () => {
   it('leave validate and report working', () => {
     expect(state.validateCode).toBe(0);
     expect(state.reportCode).toBe(0);
+  });
+});
+
+/*
+ * Incremental base tables (orders, engagement_events) keep rows loaded by earlier runs, outside the
+ * lookback window. An erasure must still reach them: K2's rows (February and March, long before
+ * the window) are erased by a later erasure_requests file, K1's (January) by `retain privacy
+ * erase`. Each run re-reads an erased customer's rows, rejects them as erased and sweeps them.
+ *   orders  E1 K1 2026-01-10   E2 K2 2026-02-10   E3 K2 2026-03-10   E4 K3 2026-06-29
+ *   events  K2 2026-02-11      K3 2026-06-29
+ */
+describe('erasure of rows an incremental run does not re-read', () => {
+  const inc = tempDir('retain-privacy-incremental-');
+  type Snapshot = { base_orders: Row[]; base_events: Row[]; stg_orders: Row[]; erased: Row[]; profile: Row[] };
+  const empty: Snapshot = { base_orders: [], base_events: [], stg_orders: [], erased: [], profile: [] };
+  const incState: { afterRequest: Snapshot; afterErase: Snapshot } = { afterRequest: empty, afterErase: empty };
+  const read = async (): Promise<Snapshot> => {
+    const db = await openDuckDb(join(inc, 'retain.duckdb'), { readOnly: true });
+    try {
+      return {
+        base_orders: await db.all("select source_key, customer_id, rejection_reason from base_retain__orders order by source_key"),
+        base_events: await db.all('select customer_id, rejection_reason from base_retain__engagement_events order by customer_id'),
+        stg_orders: await db.all('select order_id from stg_retain__orders order by order_id'),
+        erased: await db.all("select source, source_key, raw_record from rejected_rows where reason = 'erased' order by source, source_row_number"),
+        profile: await db.all('select customer_id from customer_profile order by customer_id'),
+      };
+    } finally {
+      db.close();
+    }
+  };
+
+  beforeAll(async () => {
+    const write = (name: string, lines: string[]) => writeFileSync(join(inc, 'data', name), lines.join('\n') + '\n');
+    mkdirSync(join(inc, 'data'));
+    write('orders.csv', ['order_id,customer_id,ordered_at,revenue', 'E1,K1,2026-01-10 10:00:00,100', 'E2,K2,2026-02-10 10:00:00,60', 'E3,K2,2026-03-10 10:00:00,70', 'E4,K3,2026-06-29 10:00:00,20']);
+    write('events.csv', ['customer_id,event_type,channel,occurred_at', 'K2,email_open,email,2026-02-11 08:00:00', 'K3,email_open,email,2026-06-29 08:00:00']);
+    write('erasure-1.csv', ['customer_id,requested_at', 'K9,2026-01-01 00:00:00']);
+    writeFileSync(
+      join(inc, 'retain.yml'),
+      'version: 1\nwarehouse: { type: duckdb, path: retain.duckdb }\n' +
+        'sources:\n  orders: { path: data/orders.csv }\n  engagement_events: { path: data/events.csv }\n  erasure_requests: { path: "data/erasure-*.csv" }\n' +
+        'predictions: { enabled: false }\nvalidation:\n  segment_shares: { default: { min: 0, max: 1 } }\n  freshness_hours: 100000\n' +
+        '  row_count_change_pct: { warn: 10000, fail: 10000 }\n  psi: { warn: 1000, fail: 1000 }\n  drift: { min_customers: 1000 }\n',
+    );
+    const runAt = (asOf: string) => {
+      const result = retain(['run', '--as-of', asOf, '--json'], { cwd: inc });
+      if (result.code !== 0) throw new Error(`retain run failed (${result.code}):\n${result.stdout}\n${result.stderr}`);
+    };
+    runAt('2026-06-30');
+    write('erasure-2.csv', ['customer_id,requested_at', 'K2,2026-06-30 09:00:00']);
+    runAt('2026-07-01');
+    incState.afterRequest = await read();
+    const erased = retain(['privacy', 'erase', '--customer', 'K1', '--json'], { cwd: inc });
+    if (erased.code !== 0) throw new Error(`retain privacy erase failed:\n${erased.stdout}\n${erased.stderr}`);
+    runAt('2026-07-02');
+    incState.afterErase = await read();
+  }, 600_000);
+
+  it('a later erasure request rejects and sweeps the loaded rows of the customer', () => {
+    const state = incState.afterRequest;
+    expect(state.base_orders).toEqual([
+      { source_key: 'E1', customer_id: 'K1', rejection_reason: null },
+      { source_key: 'E4', customer_id: 'K3', rejection_reason: null },
+    ]);
+    expect(state.base_events).toEqual([{ customer_id: 'K3', rejection_reason: null }]);
+    expect(state.stg_orders).toEqual([{ order_id: 'E1' }, { order_id: 'E4' }]);
+    expect(state.erased).toEqual([
+      { source: 'engagement_events', source_key: null, raw_record: null },
+      { source: 'orders', source_key: null, raw_record: null },
+      { source: 'orders', source_key: null, raw_record: null },
+    ]);
+    expect(state.profile).toEqual([{ customer_id: 'K1' }, { customer_id: 'K3' }]);
+  });
+
+  it('retain privacy erase, then an incremental run: the rows stay gone and are listed as erased', () => {
+    const state = incState.afterErase;
+    expect(state.base_orders).toEqual([{ source_key: 'E4', customer_id: 'K3', rejection_reason: null }]);
+    expect(state.stg_orders).toEqual([{ order_id: 'E4' }]);
+    expect(state.erased.filter((row) => row.source === 'orders')).toHaveLength(3);
+    expect(state.profile).toEqual([{ customer_id: 'K3' }]);
   });
 });

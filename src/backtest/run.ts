@@ -79,7 +79,8 @@ export async function runBacktest(resolved: ResolvedConfig, options: BacktestOpt
   options.onStep?.(`building everything as of the cutoff ${cutoff}`);
   const first = await runPipeline(atCutoff, { asOf: cutoff, validate: false, fullRefresh: true, onEvent: options.onEvent });
   options.onStep?.(`reading what happened up to ${outcomeDate}`);
-  await runPipeline(atOutcome, { asOf: outcomeDate, validate: false, select: ['+int_orders_netted_to_returns'], onEvent: options.onEvent });
+  // a throwaway build, possibly left by an earlier backtest on other data: rebuilt whole
+  await runPipeline(atOutcome, { asOf: outcomeDate, validate: false, fullRefresh: true, select: ['+int_orders_netted_to_returns'], onEvent: options.onEvent });
 
   const db = await openDuckDb(':memory:');
   try {

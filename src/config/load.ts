@@ -281,6 +281,9 @@ export function dbtVars(resolved: ResolvedConfig, asOf: string): Record<string, 
     ...profileVars(config.profile),
     // activation (issue 5): the audiences whose members audience_members decides
     retain_audiences: audienceVars(resolved.audiences),
+    // incremental base tables (issue 7): the late-arrival lookback and the warehouse hints
+    retain_incremental_lookback_days: config.incremental?.lookback_days ?? defaults.retain_incremental_lookback_days,
+    retain_warehouse_hints: config.incremental?.warehouse_hints ?? defaults.retain_warehouse_hints,
   };
 }
 

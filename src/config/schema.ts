@@ -208,6 +208,13 @@ export const configSchema = z
     predictions: predictionsSchema.optional().describe('Predicted value and churn; merged over the defaults'),
     validation: validationSchema.optional().describe('Checks of each run (retain validate); merged over the defaults'),
     profile: profileSchema.optional().describe('Lifecycle and behavioural layer settings, strategy refinements per customer'),
+    incremental: z
+      .strictObject({
+        lookback_days: z.int().min(0).max(36500).optional().describe('An incremental run re-reads the rows dated from this many days before its as-of date (default 3)'),
+        warehouse_hints: z.boolean().optional().describe('Clustering or partitioning of the incremental tables where the warehouse uses it (default true)'),
+      })
+      .optional()
+      .describe('The incremental base tables of engagement_events, creator_touchpoints, store_visits and orders'),
     destinations: z
       .record(z.string().regex(/^[a-z][a-z0-9_]*$/), destinationSchema)
       .optional()

@@ -34,7 +34,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const generated = await generate({ activation: true, customers: options.customers, seed: options.seed, out: dir, format: 'parquet', asOf, onProgress: options.onProgress, onStep: options.onStep });
   const resolved = loadConfig({ config: join(dir, 'retain.yml') });
   options.onProgress?.(`retain demo: running dbt as of ${asOf} into ${resolved.warehousePath}`);
-  const run = await runPipeline(resolved, { asOf, onEvent: options.onEvent });
+  // the files were just written again: incremental staging tables of an earlier demo in this folder
+  // must not keep rows of the old files (sources are append-only between incremental runs)
+  const run = await runPipeline(resolved, { asOf, fullRefresh: true, onEvent: options.onEvent });
   let sync: AudienceSyncResult[] | null = null;
   if (!run.validation || run.validation.passed) {
     options.onProgress?.(`retain demo: syncing ${resolved.audiences.length} audiences to the file outbox`);

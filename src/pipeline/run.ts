@@ -31,6 +31,8 @@ export interface RunResult {
   target: string;
   seconds: number;
   nodes: { models: number; tests: number; passed: number; warned: number };
+  /** the checks that warned, with dbt's message (e.g. assert_incremental_rows_loaded: input rows an incremental base table has not loaded) */
+  warnings: { check: string; message: string | null }[];
   segmentSummary: SegmentSummaryRow[];
   /** identity resolution of this run (issue 3); null when the build did not include it */
   identity: IdentitySummary | null;
@@ -117,7 +119,7 @@ export async function runPipeline(resolved: ResolvedConfig, options: RunOptions 
     // appended to validation_results while this run still holds the lock (dbt has released the file)
     const validation = options.validate === false ? undefined : await validateWarehouse(resolved, { asOf, lockHeld: true });
 
-    return { warehousePath, asOf, target: resolved.targetName, seconds, nodes: counts, segmentSummary, identity, validation, predictions: predictionsResult(predictions, clvFit) };
+    return { warehousePath, asOf, target: resolved.targetName, seconds, nodes: counts, warnings: warnedChecks(results), segmentSummary, identity, validation, predictions: predictionsResult(predictions, clvFit) };
   } finally {
     release();
   }
@@ -249,7 +251,7 @@ async function runServerPipeline(resolved: ResolvedConfig, options: RunOptions):
       await reader.close();
     }
     const validation = options.validate === false ? undefined : await validateWarehouse(resolved, { asOf, lockHeld: true });
-    return { warehousePath: where, asOf, target: resolved.targetName, seconds, nodes: countNodes(results), segmentSummary, identity: null, validation, predictions: predictionsResult(predictions, clvFit) };
+    return { warehousePath: where, asOf, target: resolved.targetName, seconds, nodes: countNodes(results), warnings: warnedChecks(results), segmentSummary, identity: null, validation, predictions: predictionsResult(predictions, clvFit) };
   } finally {
     release();
   }
@@ -278,6 +280,10 @@ async function recordIncompleteRun(connection: Exclude<ResolvedConfig['connectio
 
 function describeNode(node: DbtNodeResult): string {
   return `${node.resourceType} ${node.name}`;
+}
+
+function warnedChecks(results: DbtNodeResult[]): RunResult['warnings'] {
+  return results.filter((r) => r.status === 'warn').map((r) => ({ check: r.name, message: r.message }));
 }
 
 function countNodes(results: DbtNodeResult[]): RunResult['nodes'] {

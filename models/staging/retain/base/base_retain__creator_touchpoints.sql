@@ -5,6 +5,10 @@
 --   missing_identifier (neither customer_id nor anonymous_id), invalid_timestamp,
 --   invalid_number (completion_pct), unknown_touchpoint_type, out_of_range (completion_pct
 --   outside 0..100), event_after_as_of, exact_duplicate (no natural key).
+-- Incremental, like base_retain__engagement_events (macros/incremental): a run re-reads the rows
+-- dated within the lookback window (and every row without a date, and erased customers' rows)
+-- and merges them on row_key.
+{{ config(**retain_incremental_config('occurred_date')) }}
 with
 
 source_rows as (
@@ -54,11 +58,18 @@ checked as (
     from cleaned
 ),
 
+batch as (
+    select * from checked
+    where
+        {{ retain_incremental_window('cast(occurred_at as date)', 'occurred_date') }}
+        or row_rejection_reason = 'erased'
+),
+
 ranked as (
     select
         *,
         {{ retain_copy_number() }} as copy_number
-    from checked
+    from batch
 ),
 
 final as (
@@ -74,7 +85,8 @@ final as (
         touchpoint_type,
         completion_pct,
         occurred_at,
-        cast(occurred_at as date) as occurred_date
+        cast(occurred_at as date) as occurred_date,
+        {{ retain_row_key() }} as row_key
     from ranked
 )
 

@@ -5,6 +5,10 @@
 --   nor anonymous_id), invalid_timestamp, unknown_event_type, event_after_as_of,
 --   exact_duplicate. Events have no natural key: distinct events may share every value
 --   but their position, so only exact copies of a row are rejected.
+-- Incremental (macros/incremental): a run re-reads the rows dated within the lookback window
+-- (and every row without a date, and erased customers' rows) and merges them on row_key. Exact
+-- copies share their date, so all copies of a row are read together.
+{{ config(**retain_incremental_config('occurred_date')) }}
 with
 
 source_rows as (
@@ -44,11 +48,18 @@ checked as (
     from cleaned
 ),
 
+batch as (
+    select * from checked
+    where
+        {{ retain_incremental_window('cast(occurred_at as date)', 'occurred_date') }}
+        or row_rejection_reason = 'erased'
+),
+
 ranked as (
     select
         *,
         {{ retain_copy_number() }} as copy_number
-    from checked
+    from batch
 ),
 
 final as (
@@ -62,7 +73,8 @@ final as (
         event_type,
         channel,
         occurred_at,
-        cast(occurred_at as date) as occurred_date
+        cast(occurred_at as date) as occurred_date,
+        {{ retain_row_key() }} as row_key
     from ranked
 )
 

@@ -4,6 +4,12 @@
 --   missing_required_field, invalid_timestamp, invalid_number, unknown_currency,
 --   negative_revenue (negative and not a refund status), negative_value (discount),
 --   event_after_as_of, exact_duplicate, duplicate_key (the last row read wins).
+-- Incremental (macros/incremental): a run re-reads the rows dated within the lookback window
+-- (and every row without a date, and erased customers' rows), plus every row sharing an order_id
+-- with them, however old: which row of an order_id wins depends on all of them. It merges them
+-- on row_key, so a row read again replaces itself and is never counted twice.
+{{ config(**retain_incremental_config('order_date')) }}
+{%- set in_window = retain_incremental_window('cast(ordered_at as date)', 'order_date') %}
 with
 
 source_rows as (
@@ -62,11 +68,27 @@ checked as (
     from converted
 ),
 
+window_rows as (
+    select order_id from checked
+    where {{ in_window }}
+),
+
+batch as (
+    select * from checked
+    where
+        {{ in_window }}
+        or row_rejection_reason = 'erased'
+        or order_id in (
+            select window_rows.order_id from window_rows
+            where window_rows.order_id is not null
+        )
+),
+
 ranked as (
     select
         *,
         {{ retain_copy_number() }} as copy_number
-    from checked
+    from batch
 ),
 
 key_ranked as (
@@ -98,7 +120,8 @@ final as (
             status in {{ retain_literal_list(var('retain_purchase_statuses')) }}
             and revenue >= 0
         ) as is_purchase,
-        is_refund
+        is_refund,
+        {{ retain_row_key() }} as row_key
     from key_ranked
 )
 

@@ -3,6 +3,10 @@
 --   erased (an erased customer: macros/privacy/retain_erasure.sql),
 --   missing_required_field (store_id, visited_at), missing_identifier (neither customer_id
 --   nor device_id), invalid_timestamp, event_after_as_of, exact_duplicate (no natural key).
+-- Incremental, like base_retain__engagement_events (macros/incremental): a run re-reads the rows
+-- dated within the lookback window (and every row without a date, and erased customers' rows)
+-- and merges them on row_key.
+{{ config(**retain_incremental_config('visit_date')) }}
 with
 
 source_rows as (
@@ -37,11 +41,18 @@ checked as (
     from cleaned
 ),
 
+batch as (
+    select * from checked
+    where
+        {{ retain_incremental_window('cast(visited_at as date)', 'visit_date') }}
+        or row_rejection_reason = 'erased'
+),
+
 ranked as (
     select
         *,
         {{ retain_copy_number() }} as copy_number
-    from checked
+    from batch
 ),
 
 final as (
@@ -54,7 +65,8 @@ final as (
         device_id,
         store_id,
         visited_at,
-        cast(visited_at as date) as visit_date
+        cast(visited_at as date) as visit_date,
+        {{ retain_row_key() }} as row_key
     from ranked
 )
 
