@@ -3,8 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // BigQuery on the emulator is not part of `npm test` (README, BigQuery): a cold machine builds
-    // the emulator for ~20 minutes and the suite runs ~15 more; `npm run test:bigquery` runs it.
+    // BigQuery on the emulator is not part of `npm test` (README, BigQuery): a machine without the
+    // cache builds the emulator for 6-20 minutes and the suites run ~6 more; `npm run test:bigquery`.
     exclude: process.env.RETAIN_TEST_BIGQUERY === '1' ? [] : ['test/portability-bigquery.test.ts', 'test/sync-bigquery.test.ts'],
     testTimeout: 600_000,
     // beforeAll hooks run whole pipelines; two files run side by side on two cores
