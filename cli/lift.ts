@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import Table from 'cli-table3';
 import { z } from 'zod';
-import { loadConfig, requireDuckDbTarget } from '../src/config/load.js';
+import { loadConfig } from '../src/config/load.js';
 import { measureLift, type LiftResult } from '../src/lift/run.js';
 import { commonOptions, parseOptions } from '../src/options.js';
 
@@ -24,7 +24,6 @@ export const liftCommand = new Command('lift')
   .action(async (raw) => {
     const options = parseOptions(liftOptionsSchema, raw);
     const resolved = loadConfig({ config: options.config, target: options.target });
-    requireDuckDbTarget(resolved, 'retain lift');
     const result = await measureLift(resolved, { audience: options.audience, windowDays: options.window });
     if (options.json) process.stdout.write(JSON.stringify({ ok: true, ...result }, null, 2) + '\n');
     else process.stdout.write(renderLift(result) + '\n');

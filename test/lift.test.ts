@@ -1,5 +1,6 @@
 /**
- * retain lift on a hand-built warehouse: the arms, windows and outcomes below are computed by hand.
+ * retain lift on a hand-built warehouse, the same on DuckDB, Postgres and Snowflake (fakesnow): the
+ * arms, windows and outcomes below are computed by hand.
  *
  * Experiment vip / vip-2026, assigned 2026-03-01, window 30 days (2026-03-02 .. 2026-03-31):
  *   treated t1: order 2026-03-10, 100            -> retained, 100
@@ -17,42 +18,89 @@
  * Incremental revenue 32.5 x 4 = 130; incremental retained 0.5 x 4 = 2; incentive 4 x 5 = 20;
  * cost per retained customer 20 / 2 = 10.
  */
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakesnow, type FakesnowServer } from '../scripts/ensure-fakesnow.mjs';
+import { startPostgres, type PostgresServer } from '../scripts/ensure-postgres.mjs';
+import { loadConfig, type ResolvedConfig } from '../src/config/load.js';
 import { measureLift } from '../src/lift/run.js';
-import { openDuckDb } from '../src/warehouse/duckdb.js';
+import { openWarehouse, type ColumnSpec } from '../src/warehouse/index.js';
 import { writeSyncConfig } from './support/sync-fixture.js';
 import { tempDir } from './support/tmp.js';
 
-describe('retain lift', () => {
+const text = (name: string): ColumnSpec => ({ name, type: 'text' });
+const FIXTURE: Record<string, { columns: ColumnSpec[]; rows: unknown[][] }> = {
+  customer_profile: { columns: [{ name: 'as_of_date', type: 'date' }], rows: [['2026-06-01']] },
+  holdout_assignments: {
+    columns: [text('audience'), text('salt'), text('customer_id'), text('segment'), { name: 'is_holdout', type: 'boolean' }, { name: 'assigned_as_of_date', type: 'date' }],
+    rows: [
+      ['vip', 'vip-2026', 't1', 'champions', false, '2026-03-01'],
+      ['vip', 'vip-2026', 't2', 'champions', false, '2026-03-01'],
+      ['vip', 'vip-2026', 't3', 'loyal', false, '2026-03-01'],
+      ['vip', 'vip-2026', 't4', 'loyal', false, '2026-03-01'],
+      ['vip', 'vip-2026', 'h1', 'champions', true, '2026-03-01'],
+      ['vip', 'vip-2026', 'h2', 'loyal', true, '2026-03-01'],
+      ['vip', 'vip-2026', 't5', 'loyal', false, '2026-05-20'],
+      ['vip', 'old', 'x1', 'loyal', true, '2026-01-01'],
+    ],
+  },
+  int_orders_netted_to_returns: {
+    columns: [text('order_id'), text('customer_id'), { name: 'order_date', type: 'date' }, { name: 'is_purchase', type: 'boolean' }, { name: 'net_revenue_base', type: 'double' }],
+    rows: [
+      ['o1', 't1', '2026-03-10', true, 100.0],
+      ['o2', 't2', '2026-04-15', true, 80.0],
+      ['o3', 't4', '2026-03-31', true, 30.0],
+      ['o4', 'h1', '2026-03-01', true, 55.0],
+      ['o5', 'x1', '2026-01-05', true, 10.0],
+      ['o6', 't3', '2026-03-05', false, 40.0],
+    ],
+  },
+};
+
+let server: PostgresServer | undefined;
+let snowflake: FakesnowServer | undefined;
+beforeAll(async () => {
+  [server, snowflake] = await Promise.all([startPostgres(), startFakesnow()]);
+  process.env.FAKESNOW_PASSWORD = snowflake.password;
+});
+afterAll(() => {
+  server?.stop();
+  snowflake?.stop();
+});
+
+/** The fixture's config: DuckDB, or the same with a Postgres or Snowflake (fakesnow) target, schema lift_test. */
+async function fixture(target: 'duckdb' | 'postgres' | 'snowflake'): Promise<ResolvedConfig> {
+  const dir = join(tempDir('retain-lift-'), 'w');
+  mkdirSync(dir);
+  let resolved = writeSyncConfig(dir, 'http://127.0.0.1:9');
+  if (target === 'postgres') {
+    appendFileSync(resolved.configPath, ['targets:', '  pg:', '    type: postgres', `    host: ${server!.host}`, `    port: ${server!.port}`, `    user: ${server!.user}`, `    database: ${server!.database}`, '    schema: lift_test', ''].join('\n'));
+    resolved = loadConfig({ config: resolved.configPath, target: 'pg' });
+  }
+  if (target === 'snowflake') {
+    const sf = snowflake!;
+    const fields = [`account: ${sf.account}`, `user: ${sf.user}`, 'password_env: FAKESNOW_PASSWORD', 'database: retain_ci', 'schema: lift_test', `host: ${sf.host}`, `port: ${sf.port}`, `protocol: ${sf.protocol}`];
+    appendFileSync(resolved.configPath, ['targets:', '  sf:', '    type: snowflake', ...fields.map((field) => `    ${field}`), ''].join('\n'));
+    resolved = loadConfig({ config: resolved.configPath, target: 'sf' });
+  }
+  const warehouse = await openWarehouse(resolved.connection);
+  try {
+    if (target === 'postgres') await warehouse.execute('create schema if not exists lift_test');
+    if (target === 'snowflake') {
+      await warehouse.execute('create database if not exists retain_ci');
+      await warehouse.execute('create schema if not exists retain_ci.lift_test');
+    }
+    for (const [table, { columns, rows }] of Object.entries(FIXTURE)) await warehouse.writeTable(table, columns, rows);
+  } finally {
+    await warehouse.close();
+  }
+  return resolved;
+}
+
+describe.each(['duckdb', 'postgres', 'snowflake'] as const)('retain lift on %s', (target) => {
   it('compares treated and holdout per segment with intervals, incremental revenue and cost per retained customer', async () => {
-    const dir = join(tempDir('retain-lift-'), 'w');
-    mkdirSync(dir);
-    const resolved = writeSyncConfig(dir, 'http://127.0.0.1:9');
-    const db = await openDuckDb(resolved.warehousePath);
-    await db.run(`
-      create table customer_profile as select date '2026-06-01' as as_of_date;
-      create table holdout_assignments as select * from (values
-        ('vip', 'vip-2026', 't1', 'champions', false, date '2026-03-01'),
-        ('vip', 'vip-2026', 't2', 'champions', false, date '2026-03-01'),
-        ('vip', 'vip-2026', 't3', 'loyal', false, date '2026-03-01'),
-        ('vip', 'vip-2026', 't4', 'loyal', false, date '2026-03-01'),
-        ('vip', 'vip-2026', 'h1', 'champions', true, date '2026-03-01'),
-        ('vip', 'vip-2026', 'h2', 'loyal', true, date '2026-03-01'),
-        ('vip', 'vip-2026', 't5', 'loyal', false, date '2026-05-20'),
-        ('vip', 'old', 'x1', 'loyal', true, date '2026-01-01')
-      ) as t(audience, salt, customer_id, segment, is_holdout, assigned_as_of_date);
-      create table int_orders_netted_to_returns as select * from (values
-        ('o1', 't1', date '2026-03-10', true, 100.0),
-        ('o2', 't2', date '2026-04-15', true, 80.0),
-        ('o3', 't4', date '2026-03-31', true, 30.0),
-        ('o4', 'h1', date '2026-03-01', true, 55.0),
-        ('o5', 'x1', date '2026-01-05', true, 10.0),
-        ('o6', 't3', date '2026-03-05', false, 40.0)
-      ) as t(order_id, customer_id, order_date, is_purchase, net_revenue_base);
-    `);
-    db.close();
+    const resolved = await fixture(target);
 
     const result = await measureLift(resolved, { audience: 'vip', windowDays: 30 });
     expect(result.as_of).toBe('2026-06-01');
@@ -77,19 +125,19 @@ describe('retain lift', () => {
     const loyal = result.rows.find((r) => r.segment === 'loyal')!;
     expect(loyal.treated.revenueSum).toBe(30);
 
-    const check = await openDuckDb(resolved.warehousePath, { readOnly: true });
+    const check = await openWarehouse(resolved.connection, { readOnly: true });
     try {
-      const stored = await check.all<{ segment: string; treated_customers: number; cost_per_retained: number }>(
-        `select segment, treated_customers, cost_per_retained from lift_results order by segment`,
+      const stored = await check.query<{ segment: string; treated_customers: number; cost_per_retained: number; as_of_date: string }>(
+        `select segment, treated_customers, cost_per_retained, as_of_date from ${check.qualify('lift_results')} order by segment`,
       );
-      expect(stored.map((s) => [s.segment, s.treated_customers])).toEqual([
-        ['all', 4],
-        ['champions', 2],
-        ['loyal', 2],
+      expect(stored.map((row) => [row.segment, Number(row.treated_customers), row.as_of_date])).toEqual([
+        ['all', 4, '2026-06-01'],
+        ['champions', 2, '2026-06-01'],
+        ['loyal', 2, '2026-06-01'],
       ]);
       expect(stored[0]!.cost_per_retained).toBeCloseTo(10, 9);
     } finally {
-      check.close();
+      await check.close();
     }
   });
 });

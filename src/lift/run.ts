@@ -6,11 +6,12 @@
  * it. Intention to treat: every assigned treated customer counts, sent or not, so the comparison keeps
  * the randomization. Results are appended to lift_results.
  */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { ResolvedConfig } from '../config/load.js';
 import { RetainError } from '../errors.js';
 import { acquireLock } from '../pipeline/lock.js';
-import { tableExists } from '../validate/store.js';
-import { openDuckDb, type DuckDb } from '../warehouse/duckdb.js';
+import { openWarehouse, type ColumnSpec, type Warehouse } from '../warehouse/index.js';
 import { liftStats, type ArmSummary, type LiftStats } from './stats.js';
 
 export interface LiftRow extends LiftStats {
@@ -40,39 +41,44 @@ export async function measureLift(resolved: ResolvedConfig, options: { audience:
   if (!audience) {
     throw new RetainError('usage', `unknown audience "${options.audience}"`, `audiences in ${resolved.configPath}: ${resolved.audiences.map((a) => a.name).join(', ') || '(none)'}`);
   }
+  // a server target's lock lives in the project's state folder, which a first command creates
+  if (options.store !== false) mkdirSync(dirname(resolved.warehousePath), { recursive: true });
   const release = options.store === false ? () => undefined : acquireLock(resolved.warehousePath + '.lock', `a retain run or sync on ${resolved.warehousePath}`);
-  let db: DuckDb | undefined;
+  let warehouse: Warehouse | undefined;
   try {
-    db = await openDuckDb(resolved.warehousePath, { readOnly: options.store === false });
+    warehouse = await openWarehouse(resolved.connection, { readOnly: options.store === false });
     for (const table of ['holdout_assignments', 'int_orders_netted_to_returns', 'customer_profile']) {
-      if (!(await tableExists(db, table))) throw new RetainError('usage', `the warehouse has no ${table}`, 'run `retain run` with the audience defined first');
+      if (!(await warehouse.tableExists(table))) throw new RetainError('usage', `the warehouse has no ${table}`, 'run `retain run` with the audience defined first');
     }
-    const asOf = String((await db.all<{ d: string }>('select cast(max(as_of_date) as varchar) as d from customer_profile'))[0]?.d ?? '');
-    const params = { audience: audience.name, salt: audience.salt, window: options.windowDays, asof: asOf };
-    const waiting = await db.all<{ n: number }>(
-      `select count(*)::integer as n from holdout_assignments
-       where audience = $audience and salt = $salt and assigned_as_of_date + to_days(cast($window as integer)) > cast($asof as date)`,
+    const t = (table: string) => warehouse!.qualify(table);
+    const asOf = String((await warehouse.query<{ d: string }>(`select cast(max(as_of_date) as varchar) as d from ${t('customer_profile')}`))[0]?.d ?? '').slice(0, 10);
+    // $1 audience, $2 salt, $3 window days, $4 as-of date
+    const params = [audience.name, audience.salt, options.windowDays, asOf];
+    const windowEnd = (date: string) => addDays(warehouse!.type, date, 'cast($3 as integer)');
+    const waiting = await warehouse.query<{ n: number }>(
+      `select cast(count(*) as integer) as n from ${t('holdout_assignments')}
+       where audience = $1 and salt = $2 and ${windowEnd('assigned_as_of_date')} > cast($4 as date)`,
       params,
     );
-    const arms = await db.all<{ segment: string; is_holdout: boolean; customers: number; retained: number; revenue_sum: number; revenue_sq: number }>(
+    const arms = await warehouse.query<{ segment: string | null; is_holdout: boolean; customers: number; retained: number; revenue_sum: number; revenue_sq: number }>(
       `with assigned as (
          select customer_id, coalesce(segment, 'unknown') as segment, is_holdout, assigned_as_of_date as start_date
-         from holdout_assignments
-         where audience = $audience and salt = $salt
-           and assigned_as_of_date + to_days(cast($window as integer)) <= cast($asof as date)
+         from ${t('holdout_assignments')}
+         where audience = $1 and salt = $2
+           and ${windowEnd('assigned_as_of_date')} <= cast($4 as date)
        ),
        outcomes as (
          select a.customer_id, a.segment, a.is_holdout,
                 count(o.order_id) > 0 as retained,
                 coalesce(sum(o.net_revenue_base), 0) as revenue
-         from assigned a
-         left join int_orders_netted_to_returns o
+         from assigned as a
+         left join ${t('int_orders_netted_to_returns')} as o
            on o.customer_id = a.customer_id and o.is_purchase
-          and o.order_date > a.start_date and o.order_date <= a.start_date + to_days(cast($window as integer))
+          and o.order_date > a.start_date and o.order_date <= ${windowEnd('a.start_date')}
          group by a.customer_id, a.segment, a.is_holdout
        )
-       select segment, is_holdout, count(*)::integer as customers, sum(case when retained then 1 else 0 end)::integer as retained,
-              sum(revenue)::double as revenue_sum, sum(revenue * revenue)::double as revenue_sq
+       select segment, is_holdout, cast(count(*) as integer) as customers, cast(sum(case when retained then 1 else 0 end) as integer) as retained,
+              cast(sum(revenue) as double precision) as revenue_sum, cast(sum(revenue * revenue) as double precision) as revenue_sq
        from outcomes group by grouping sets ((segment, is_holdout), (is_holdout))
        order by segment nulls first, is_holdout`,
       params,
@@ -82,7 +88,7 @@ export async function measureLift(resolved: ResolvedConfig, options: { audience:
     for (const arm of arms) {
       const key = arm.segment ?? 'all';
       const entry = bySegment.get(key) ?? {};
-      const summary: ArmSummary = { customers: arm.customers, retained: arm.retained, revenueSum: arm.revenue_sum, revenueSumSquares: arm.revenue_sq };
+      const summary: ArmSummary = { customers: Number(arm.customers), retained: Number(arm.retained), revenueSum: Number(arm.revenue_sum), revenueSumSquares: Number(arm.revenue_sq) };
       if (arm.is_holdout) entry.holdout = summary;
       else entry.treated = summary;
       bySegment.set(key, entry);
@@ -104,56 +110,89 @@ export async function measureLift(resolved: ResolvedConfig, options: { audience:
       salt: audience.salt,
       window_days: options.windowDays,
       as_of: asOf,
-      not_yet_measurable: waiting[0]?.n ?? 0,
+      not_yet_measurable: Number(waiting[0]?.n ?? 0),
       cost_per_member: audience.cost_per_member,
       rows,
       skipped_segments: skipped,
     };
-    if (options.store !== false) await storeLift(db, result);
+    if (options.store !== false) await storeLift(warehouse, result);
     return result;
   } finally {
-    db?.close();
+    await warehouse?.close();
     release();
   }
 }
 
-async function storeLift(db: DuckDb, result: LiftResult): Promise<void> {
-  await db.run(`create table if not exists lift_results (
-    run_id varchar, audience varchar, salt varchar, as_of_date date, window_days integer, segment varchar,
-    treated_customers integer, holdout_customers integer, treated_retention_rate double, holdout_retention_rate double,
-    retention_lift double, retention_lift_low double, retention_lift_high double,
-    treated_revenue_per_customer double, holdout_revenue_per_customer double,
-    revenue_lift_per_customer double, revenue_lift_low double, revenue_lift_high double,
-    incremental_revenue double, incremental_retained double, incentive_cost double, cost_per_retained double,
-    created_at timestamp)`);
-  for (const row of result.rows) {
-    await db.run(
-      `insert into lift_results values ($run, $audience, $salt, cast($asof as date), $window, $segment, $tc, $hc, $tr, $hr, $rl, $rlo, $rhi,
-        $trev, $hrev, $vl, $vlo, $vhi, $inc, $incret, $cost, $cpr, current_timestamp)`,
-      {
-        run: result.run_id,
-        audience: result.audience,
-        salt: result.salt,
-        asof: result.as_of,
-        window: result.window_days,
-        segment: row.segment,
-        tc: row.treated.customers,
-        hc: row.holdout.customers,
-        tr: row.treatedRate,
-        hr: row.holdoutRate,
-        rl: row.rateDiff.estimate,
-        rlo: row.rateDiff.low,
-        rhi: row.rateDiff.high,
-        trev: row.treatedRevenuePerCustomer,
-        hrev: row.holdoutRevenuePerCustomer,
-        vl: row.revenueDiff.estimate,
-        vlo: row.revenueDiff.low,
-        vhi: row.revenueDiff.high,
-        inc: row.incrementalRevenue,
-        incret: row.incrementalRetained,
-        cost: row.incentiveCost,
-        cpr: row.costPerRetained,
-      },
-    );
+/** A date plus a number of days, as a date each warehouse compares with a date. */
+function addDays(type: Warehouse['type'], date: string, days: string): string {
+  switch (type) {
+    case 'duckdb':
+      return `(${date} + to_days(${days}))`;
+    case 'postgres':
+      return `(${date} + ${days})`;
+    case 'snowflake':
+      return `dateadd(day, ${days}, ${date})`;
+    case 'bigquery':
+      return `date_add(${date}, interval ${days} day)`;
   }
+}
+
+const LIFT_COLUMNS: ColumnSpec[] = [
+  ...['run_id', 'audience', 'salt'].map((name) => ({ name, type: 'text' as const })),
+  { name: 'as_of_date', type: 'date' },
+  { name: 'window_days', type: 'bigint' },
+  { name: 'segment', type: 'text' },
+  { name: 'treated_customers', type: 'bigint' },
+  { name: 'holdout_customers', type: 'bigint' },
+  ...[
+    'treated_retention_rate',
+    'holdout_retention_rate',
+    'retention_lift',
+    'retention_lift_low',
+    'retention_lift_high',
+    'treated_revenue_per_customer',
+    'holdout_revenue_per_customer',
+    'revenue_lift_per_customer',
+    'revenue_lift_low',
+    'revenue_lift_high',
+    'incremental_revenue',
+    'incremental_retained',
+    'incentive_cost',
+    'cost_per_retained',
+  ].map((name) => ({ name, type: 'double' as const })),
+  { name: 'created_at', type: 'timestamp' },
+];
+
+/** Appends the result's rows to lift_results (created when missing), in one write. */
+async function storeLift(warehouse: Warehouse, result: LiftResult): Promise<void> {
+  const createdAt = new Date().toISOString();
+  const finite = (value: number | null) => (value === null || !Number.isFinite(value) ? null : value);
+  const rows = result.rows.map((row) => [
+    result.run_id,
+    result.audience,
+    result.salt,
+    result.as_of,
+    result.window_days,
+    row.segment,
+    row.treated.customers,
+    row.holdout.customers,
+    ...[
+      row.treatedRate,
+      row.holdoutRate,
+      row.rateDiff.estimate,
+      row.rateDiff.low,
+      row.rateDiff.high,
+      row.treatedRevenuePerCustomer,
+      row.holdoutRevenuePerCustomer,
+      row.revenueDiff.estimate,
+      row.revenueDiff.low,
+      row.revenueDiff.high,
+      row.incrementalRevenue,
+      row.incrementalRetained,
+      row.incentiveCost,
+      row.costPerRetained,
+    ].map(finite),
+    createdAt,
+  ]);
+  await warehouse.writeTable('lift_results', LIFT_COLUMNS, rows, { mode: 'append' });
 }
