@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { loadConfig, requireDuckDbTarget } from '../src/config/load.js';
+import { loadConfig } from '../src/config/load.js';
 import { parseOptions, reportOptionsSchema } from '../src/options.js';
 import { writeReport } from '../src/report/index.js';
 
@@ -12,8 +12,7 @@ export const reportCommand = new Command('report')
   .action(async (raw) => {
     const options = parseOptions(reportOptionsSchema, raw);
     const resolved = loadConfig({ config: options.config, target: options.target });
-    requireDuckDbTarget(resolved, 'retain report');
-    const result = await writeReport(resolved.warehousePath, options.out);
+    const result = await writeReport(resolved, options.out);
     if (options.json) {
       process.stdout.write(JSON.stringify({ ok: true, path: result.path, bytes: result.bytes, as_of: result.asOf, sections: result.sections, charts: result.charts }, null, 2) + '\n');
       return;

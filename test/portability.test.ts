@@ -163,6 +163,24 @@ describe.each(SERVER_TARGETS)('the same pipeline on DuckDB and $label', ({ label
     expect(duck.clv_model_parameters!.length).toBeGreaterThan(0);
   });
 
+  it(`writes the same report from ${label}: the same sections and charts with the same points`, async () => {
+    type Report = { as_of: string; sections: Array<{ id: string; shown: boolean }>; charts: Array<{ id: string; points: number }> };
+    const write = async (args: string[], name: string, env: NodeJS.ProcessEnv = {}) => {
+      const run = await retainAsync(['report', ...args, '--out', join(dir, name), '--json'], dir, env);
+      expect(run.code, run.stderr).toBe(0);
+      return JSON.parse(run.stdout) as Report;
+    };
+    const duck = await write([], 'report-duckdb.html');
+    const other = await write(['--target', target], `report-${target}.html`);
+    expect(other.as_of).toBe(duck.as_of);
+    expect(other.sections.map(({ id, shown }) => [id, shown])).toEqual(duck.sections.map(({ id, shown }) => [id, shown]));
+    expect(other.charts).toEqual(duck.charts);
+    // not vacuous: the segments, R x F grid, churn and value charts have points
+    expect(duck.charts.filter((chart) => chart.points > 0).length).toBeGreaterThanOrEqual(4);
+    const html = readFileSync(join(dir, `report-${target}.html`), 'utf8');
+    expect(html).toContain('<svg');
+  });
+
   it(`rejects the same bad input rows for the same reasons on both (no failed cast on ${label})`, async () => {
     expect(runs.duckdb!.bad?.code, runs.duckdb!.bad?.stdout.slice(-3000)).toBe(0);
     expect(runs[target]!.bad?.code, runs[target]!.bad?.stdout.slice(-3000)).toBe(0);
@@ -298,5 +316,9 @@ describe('a server run that fails part way', () => {
     expect(latest!.message).toContain('the last retain run failed part way');
     // what it did not reach is as it was
     expect(await withWarehouse(dir, 'pg', (warehouse) => warehouse.query<{ n: number }>('select count(*) as n from customer_profile'))).toEqual(before);
+    // and the sync gate refuses the mix (a dry run too), until a run completes
+    const sync = await retainAsync(['sync', '--target', 'pg', '--dry-run'], dir);
+    expect(sync.code, sync.stderr).toBe(6);
+    expect(sync.stderr).toContain('failed: run_completed');
   });
 });

@@ -288,14 +288,14 @@ export function dbtVars(resolved: ResolvedConfig, asOf: string): Record<string, 
 }
 
 /**
- * Commands that still read only a DuckDB file (report, backtest, signals, privacy) call this first, so a
+ * Commands that still read only a DuckDB file (backtest, signals, privacy) call this first, so a
  * server target gets a plain answer instead of a missing-file error.
  */
 export function requireDuckDbTarget(resolved: ResolvedConfig, command: string): void {
   if (resolved.target.type !== 'duckdb') {
     throw new ConfigError(
       `${command} reads duckdb targets only so far; target "${resolved.targetName}" is ${resolved.target.type}`,
-      'run it on a duckdb target; retain run, validate, segments, sync, lift, doctor and dbt work on every target',
+      'run it on a duckdb target; retain run, validate, segments, report, sync, lift, doctor and dbt work on every target',
     );
   }
 }

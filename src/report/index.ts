@@ -3,8 +3,9 @@ import { dirname, join, resolve } from 'node:path';
 import Handlebars from 'handlebars';
 import { RetainError } from '../errors.js';
 import { packageRoot, packageVersion } from '../project.js';
-import { openDuckDb } from '../warehouse/duckdb.js';
-import { tableExists } from '../validate/store.js';
+import type { ResolvedConfig } from '../config/load.js';
+import { openWarehouse } from '../warehouse/index.js';
+import { describeTarget } from '../warehouse/target.js';
 import { renderChart, type Chart } from './charts.js';
 import { readReportData, type Histogram, type ReportData } from './data.js';
 
@@ -40,20 +41,21 @@ const SECTIONS: Array<{ id: string; title: string }> = [
   { id: 'strategy', title: 'Strategy by segment' },
 ];
 
-/** Reads the marts, renders the charts and writes one self-contained HTML file. */
-export async function writeReport(warehousePath: string, out: string): Promise<ReportResult> {
-  if (!existsSync(warehousePath)) throw new RetainError('usage', `no results yet: ${warehousePath} does not exist`, 'run `retain run` first');
-  const db = await openDuckDb(warehousePath, { readOnly: true });
-  // DuckDB 1.5.2 can lose rows when a dynamic join filter is pushed below a DISTINCT (duckdb/duckdb#21757)
-  await db.run("SET disabled_optimizers = 'join_filter_pushdown'");
+/** Reads the marts of the target (any warehouse), renders the charts and writes one self-contained HTML file. */
+export async function writeReport(resolved: ResolvedConfig, out: string): Promise<ReportResult> {
+  const connection = resolved.connection;
+  const where = describeTarget(connection);
+  if (connection.type === 'duckdb' && !existsSync(connection.path)) throw new RetainError('usage', `no results yet: ${connection.path} does not exist`, 'run `retain run` first');
+  // read-only; on DuckDB it also turns off the join-filter pushdown that can lose rows (duckdb/duckdb#21757)
+  const warehouse = await openWarehouse(connection, { readOnly: true });
   let data: ReportData;
   try {
     for (const table of ['customer_profile', 'segment_summary']) {
-      if (!(await tableExists(db, table))) throw new RetainError('usage', `${warehousePath} has no ${table} table`, 'run `retain run` first');
+      if (!(await warehouse.tableExists(table))) throw new RetainError('usage', `${where} has no ${table} table`, 'run `retain run` first');
     }
-    data = await readReportData(db);
+    data = await readReportData(warehouse);
   } finally {
-    db.close();
+    await warehouse.close();
   }
   const html = await renderReport(data);
   const path = resolve(out);

@@ -129,3 +129,20 @@ export async function readLatestValidation(db: DuckDb): Promise<StoredCheckRow[]
      order by case status when 'fail' then 0 when 'warn' then 1 when 'pass' then 2 else 3 end, rowid`,
   );
 }
+
+/**
+ * The newest validation run's rows through the Warehouse interface (any target), in the order of
+ * readLatestValidation: failures first, then warnings, passes and the rest; within a status in
+ * the order written on DuckDB (rowid), by check and subject elsewhere.
+ */
+export async function readLatestValidationFrom(warehouse: Warehouse): Promise<StoredCheckRow[]> {
+  if (!(await warehouse.tableExists(VALIDATION_TABLE))) return [];
+  const table = warehouse.qualify(VALIDATION_TABLE);
+  const rows = await warehouse.query<StoredCheckRow>(
+    `select run_id, as_of_date, checked_at, check_name, subject, status, value, threshold, message
+     from ${table}
+     where run_id = (select run_id from ${table} order by checked_at desc, run_id desc limit 1)
+     order by case status when 'fail' then 0 when 'warn' then 1 when 'pass' then 2 else 3 end, ${warehouse.type === 'duckdb' ? 'rowid' : 'check_name, subject'}`,
+  );
+  return rows.map((row) => ({ ...row, as_of_date: String(row.as_of_date).slice(0, 10), checked_at: String(row.checked_at) }));
+}
