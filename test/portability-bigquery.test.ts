@@ -107,6 +107,25 @@ describe('the same pipeline on DuckDB and BigQuery (emulator)', () => {
   });
 });
 
+describe('retain report on BigQuery (emulator)', () => {
+  it('writes the same sections and charts as from DuckDB', async () => {
+    type Report = { as_of: string; sections: Array<{ id: string; shown: boolean }>; charts: Array<{ id: string; points: number }> };
+    const write = async (args: string[], name: string, env: NodeJS.ProcessEnv = {}) => {
+      const run = await retainAsync(['report', ...args, '--out', join(dir, name), '--json'], dir, env);
+      expect(run.code, run.stderr).toBe(0);
+      return JSON.parse(run.stdout) as Report;
+    };
+    const duck = await write([], 'report-duckdb.html');
+    const bq = await write(['--target', 'bq'], 'report-bq.html');
+    expect(bq.as_of).toBe(duck.as_of);
+    expect(bq.sections.map(({ id, shown }) => [id, shown])).toEqual(duck.sections.map(({ id, shown }) => [id, shown]));
+    // the value histogram's upper edge is approx_quantiles' 99th percentile on BigQuery: the same
+    // number of bins, edges that may differ a little
+    expect(bq.charts).toEqual(duck.charts);
+    expect(duck.charts.filter((chart) => chart.points > 0).length).toBeGreaterThanOrEqual(3);
+  });
+});
+
 describe('retain doctor on BigQuery (emulator)', () => {
   interface Report {
     ok: boolean;
