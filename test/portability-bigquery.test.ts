@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDbtBigQuery, startBigQueryEmulator, type BigQueryEmulator } from '../scripts/ensure-bigquery-emulator.mjs';
 import { openWarehouse, type Row, type Warehouse } from '../src/warehouse/index.js';
 import { repoRoot } from './support/cli.js';
-import { ACTIVATION, differences, martNames, readTable, retainAsync, withoutPayloadHash, withWarehouse, type CliRun } from './support/portability.js';
+import { ACTIVATION, differences, martNames, readTable, retainAsync, withoutPayloadHash, withWarehouse, writeReportSummary, type CliRun } from './support/portability.js';
 import { tempDir } from './support/tmp.js';
 
 const AS_OF = '2026-06-30';
@@ -109,14 +109,8 @@ describe('the same pipeline on DuckDB and BigQuery (emulator)', () => {
 
 describe('retain report on BigQuery (emulator)', () => {
   it('writes the same sections and charts as from DuckDB', async () => {
-    type Report = { as_of: string; sections: Array<{ id: string; shown: boolean }>; charts: Array<{ id: string; points: number }> };
-    const write = async (args: string[], name: string, env: NodeJS.ProcessEnv = {}) => {
-      const run = await retainAsync(['report', ...args, '--out', join(dir, name), '--json'], dir, env);
-      expect(run.code, run.stderr).toBe(0);
-      return JSON.parse(run.stdout) as Report;
-    };
-    const duck = await write([], 'report-duckdb.html');
-    const bq = await write(['--target', 'bq'], 'report-bq.html');
+    const duck = await writeReportSummary(dir, [], 'report-duckdb.html');
+    const bq = await writeReportSummary(dir, ['--target', 'bq'], 'report-bq.html');
     expect(bq.as_of).toBe(duck.as_of);
     expect(bq.sections.map(({ id, shown }) => [id, shown])).toEqual(duck.sections.map(({ id, shown }) => [id, shown]));
     // the value histogram's upper edge is approx_quantiles' 99th percentile on BigQuery: the same

@@ -20,7 +20,7 @@ import { startFakesnow, type FakesnowServer } from '../scripts/ensure-fakesnow.m
 import { startPostgres, type PostgresServer } from '../scripts/ensure-postgres.mjs';
 import type { Row, Warehouse } from '../src/warehouse/index.js';
 import { repoRoot, retain } from './support/cli.js';
-import { ACTIVATION, differences, martNames, readTable, retainAsync, withoutPayloadHash, withWarehouse, type CliRun } from './support/portability.js';
+import { ACTIVATION, differences, martNames, readTable, retainAsync, withoutPayloadHash, withWarehouse, writeReportSummary, type CliRun } from './support/portability.js';
 import { tempDir } from './support/tmp.js';
 
 const AS_OF = '2026-06-30';
@@ -164,14 +164,8 @@ describe.each(SERVER_TARGETS)('the same pipeline on DuckDB and $label', ({ label
   });
 
   it(`writes the same report from ${label}: the same sections and charts with the same points`, async () => {
-    type Report = { as_of: string; sections: Array<{ id: string; shown: boolean }>; charts: Array<{ id: string; points: number }> };
-    const write = async (args: string[], name: string, env: NodeJS.ProcessEnv = {}) => {
-      const run = await retainAsync(['report', ...args, '--out', join(dir, name), '--json'], dir, env);
-      expect(run.code, run.stderr).toBe(0);
-      return JSON.parse(run.stdout) as Report;
-    };
-    const duck = await write([], 'report-duckdb.html');
-    const other = await write(['--target', target], `report-${target}.html`);
+    const duck = await writeReportSummary(dir, [], 'report-duckdb.html');
+    const other = await writeReportSummary(dir, ['--target', target], `report-${target}.html`);
     expect(other.as_of).toBe(duck.as_of);
     expect(other.sections.map(({ id, shown }) => [id, shown])).toEqual(duck.sections.map(({ id, shown }) => [id, shown]));
     expect(other.charts).toEqual(duck.charts);

@@ -179,12 +179,12 @@ function sqlSchemaStep(warehouse: Warehouse, existsSql: string, name: string, cr
 
 /** A BigQuery dataset through the API (datasets.get, datasets.insert in the target's location). */
 function bigQueryDatasetStep(connection: BigQueryConnection) {
-  // loaded only for a BigQuery target (the client library takes a while to import)
-  const dataset = async () => (await import('../warehouse/bigquery.js')).bigQueryClient(connection).dataset(connection.dataset, { location: connection.location });
+  // one client, loaded only for a BigQuery target (the client library takes a while to import)
+  const dataset = import('../warehouse/bigquery.js').then(({ bigQueryClient }) => bigQueryClient(connection).dataset(connection.dataset, { location: connection.location }));
   return {
-    exists: async () => (await (await dataset()).exists())[0],
+    exists: async () => (await (await dataset).exists())[0],
     create: async () => {
-      await (await dataset()).create({ location: connection.location });
+      await (await dataset).create({ location: connection.location });
     },
   };
 }

@@ -6,8 +6,6 @@
  * it. Intention to treat: every assigned treated customer counts, sent or not, so the comparison keeps
  * the randomization. Results are appended to lift_results.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { ResolvedConfig } from '../config/load.js';
 import { RetainError } from '../errors.js';
 import { acquireLock } from '../pipeline/lock.js';
@@ -41,8 +39,6 @@ export async function measureLift(resolved: ResolvedConfig, options: { audience:
   if (!audience) {
     throw new RetainError('usage', `unknown audience "${options.audience}"`, `audiences in ${resolved.configPath}: ${resolved.audiences.map((a) => a.name).join(', ') || '(none)'}`);
   }
-  // a server target's lock lives in the project's state folder, which a first command creates
-  if (options.store !== false) mkdirSync(dirname(resolved.warehousePath), { recursive: true });
   const release = options.store === false ? () => undefined : acquireLock(resolved.warehousePath + '.lock', `a retain run or sync on ${resolved.warehousePath}`);
   let warehouse: Warehouse | undefined;
   try {

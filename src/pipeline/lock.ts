@@ -1,8 +1,14 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { RetainError } from '../errors.js';
 
-/** An exclusive lock file holding the owner's pid; a lock left by a dead process is taken over. */
+/**
+ * An exclusive lock file holding the owner's pid; a lock left by a dead process is taken over. Its
+ * folder is created when missing (a server target's locks live in the project's state folder,
+ * which the first command to run there creates).
+ */
 export function acquireLock(path: string, what: string): () => void {
+  mkdirSync(dirname(path), { recursive: true });
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, 'wx');

@@ -1,5 +1,5 @@
 import type { Row, Warehouse } from '../warehouse/index.js';
-import { readLatestValidationFrom, type StoredCheckRow } from '../validate/store.js';
+import { readLatestValidation, type StoredCheckRow } from '../validate/store.js';
 
 /** Everything the report shows, read from the warehouse's marts (read-only). */
 export interface ReportData {
@@ -133,7 +133,7 @@ export async function readReportData(w: Warehouse): Promise<ReportData> {
     }
   } else omitted.lift = 'No lift measured yet (`retain lift` writes lift_results once audiences have run with holdouts).';
 
-  const validation = await readLatestValidationFrom(w);
+  const validation = await readLatestValidation(w);
   if (validation.length === 0) omitted.validation = 'No validation recorded yet: run `retain validate`.';
 
   return {

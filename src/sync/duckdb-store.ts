@@ -5,7 +5,8 @@
  * process the only writer of the file, so a 'running' row in sync_runs is always a dead run.
  */
 import { RetainError } from '../errors.js';
-import { readLatestValidation, tableExists } from '../validate/store.js';
+import { readLatestValidation, tableExists, type StoredCheckRow } from '../validate/store.js';
+import { duckDbWarehouse } from '../warehouse/duckdb-warehouse.js';
 import { openDuckDb, type DuckDb } from '../warehouse/duckdb.js';
 import { commitAcks, ensureSyncTables, resolveInflight } from './state.js';
 import type { OpRow, SyncStore } from './store.js';
@@ -22,8 +23,6 @@ export async function openDuckDbSyncStore(path: string, options: { dryRun: boole
 }
 
 class DuckDbSyncStore implements SyncStore {
-  private hasState = false;
-
   constructor(private readonly db: DuckDb) {}
 
   hasAudienceMembers(): Promise<boolean> {
@@ -44,11 +43,9 @@ class DuckDbSyncStore implements SyncStore {
     return new Map(rows.map((r) => [r.audience, r.definition_hash]));
   }
 
-  async failedValidation(): Promise<{ runId: string; failed: string[] } | null> {
-    if (!(await tableExists(this.db, 'validation_results'))) return null;
-    const rows = await readLatestValidation(this.db);
-    const failed = rows.filter((row) => row.status === 'fail').map((row) => (row.subject ? `${row.check_name}:${row.subject}` : row.check_name));
-    return failed.length > 0 ? { runId: rows[0]!.run_id, failed } : null;
+  latestValidation(): Promise<StoredCheckRow[]> {
+    // the store's own connection seen through the Warehouse interface (not closed here)
+    return readLatestValidation(duckDbWarehouse(this.db, 'sync store'));
   }
 
   async claimDestination(destination: string): Promise<void> {
@@ -62,8 +59,7 @@ class DuckDbSyncStore implements SyncStore {
 
   async diff(_runId: string, destination: string, audience: string, tpl: string): Promise<Partial<Record<SyncOperationKind, number>>> {
     const params = { audience, destination, tpl };
-    this.hasState = await tableExists(this.db, 'sync_state');
-    const stateSql = this.hasState
+    const stateSql = (await tableExists(this.db, 'sync_state'))
       ? `select key, payload_hash, identifiers, payload from sync_state where destination = $destination and audience = $audience`
       : `select null::varchar as key, null::varchar as payload_hash, null::varchar as identifiers, null::varchar as payload where false`;
     const diffSql = `

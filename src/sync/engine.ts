@@ -7,8 +7,7 @@
  * after a crash a rerun resends whatever was not confirmed — operations are idempotent.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import Handlebars from 'handlebars';
 import type { ResolvedAudience } from '../config/activation.js';
 import type { ResolvedConfig } from '../config/load.js';
@@ -16,6 +15,7 @@ import { destinationFactories } from '../destinations/index.js';
 import { ConfigError, RetainError } from '../errors.js';
 import { acquireLock } from '../pipeline/lock.js';
 import { redactSecrets } from '../redact.js';
+import { failedChecks } from '../validate/store.js';
 import { TokenBucket, retryDelayMs } from './pacing.js';
 import type { Ack } from './state.js';
 import { openSyncStore, type SyncStore } from './store.js';
@@ -172,8 +172,6 @@ async function syncDestination(resolved: ResolvedConfig, destinationName: string
 
   const releases: Array<() => void> = [];
   if (!dryRun) {
-    // a server target's warehousePath is a file name in the state folder that only anchors locks
-    if (resolved.connection.type !== 'duckdb') mkdirSync(dirname(resolved.warehousePath), { recursive: true });
     releases.push(acquireLock(`${resolved.warehousePath}.sync-${destinationName}.lock`, `a sync of destination ${destinationName}`));
     try {
       releases.push(acquireLock(resolved.warehousePath + '.lock', `a retain run or sync on ${resolved.warehousePath}`));
@@ -217,9 +215,10 @@ async function checkBuildIsCurrent(store: SyncStore, audiences: ResolvedAudience
 }
 
 async function checkValidation(store: SyncStore): Promise<void> {
-  const latest = await store.failedValidation();
-  if (latest) {
-    throw new RetainError('checks', `the latest validation (run ${latest.runId}) failed: ${latest.failed.slice(0, 5).join(', ')}`, 'fix the data or the bounds and rerun `retain run`; --force syncs anyway');
+  const rows = await store.latestValidation();
+  const failed = failedChecks(rows);
+  if (failed.length > 0) {
+    throw new RetainError('checks', `the latest validation (run ${rows[0]!.run_id}) failed: ${failed.slice(0, 5).join(', ')}`, 'fix the data or the bounds and rerun `retain run`; --force syncs anyway');
   }
 }
 

@@ -12,6 +12,7 @@
  * nothing.
  */
 import type { ResolvedConfig } from '../config/load.js';
+import type { StoredCheckRow } from '../validate/store.js';
 import type { Ack } from './state.js';
 import type { SyncOperationKind } from './types.js';
 
@@ -47,8 +48,8 @@ export interface SyncStore {
   ensureTables(): Promise<void>;
   /** audience -> definition_hash of the last build (audience_definitions), empty when missing. */
   definitionHashes(): Promise<Map<string, string>>;
-  /** The failed checks of the latest validation run, or null when there is none / none failed. */
-  failedValidation(): Promise<{ runId: string; failed: string[] } | null>;
+  /** The latest validation run's rows ([] when there is none): the sync gate. */
+  latestValidation(): Promise<StoredCheckRow[]>;
   /**
    * Marks the destination's earlier 'running' syncs as interrupted, once this process holds the
    * destination (see each implementation for what that guarantee is); may refuse.

@@ -23,6 +23,7 @@
  * can both pass; run one scheduler per destination.
  */
 import { RetainError } from '../errors.js';
+import { readLatestValidation, type StoredCheckRow } from '../validate/store.js';
 import { openWarehouse, type ColumnSpec, type Row, type Warehouse } from '../warehouse/index.js';
 import type { TargetConnection } from '../warehouse/target.js';
 import { PENDING_HASH, type Ack } from './state.js';
@@ -123,7 +124,7 @@ export class WarehouseSyncStore implements SyncStore {
   private batches = 0;
 
   constructor(private readonly warehouse: Warehouse) {
-    const names = [...Object.keys(SYNC_TABLES), 'audience_members', 'audience_definitions', 'validation_results'];
+    const names = [...Object.keys(SYNC_TABLES), 'audience_members', 'audience_definitions'];
     this.t = Object.fromEntries(names.map((name) => [name, new Raw(warehouse.qualify(name))]));
   }
 
@@ -177,16 +178,8 @@ export class WarehouseSyncStore implements SyncStore {
     return new Map(rows.map((r) => [String(r.audience), String(r.definition_hash)]));
   }
 
-  async failedValidation(): Promise<{ runId: string; failed: string[] } | null> {
-    if (!(await this.warehouse.tableExists('validation_results'))) return null;
-    const v = this.t.validation_results;
-    const rows = await this.all<{ run_id: string; check_name: string; subject: string | null; status: string }>(
-      sql`select run_id, check_name, subject, status from ${v}
-          where run_id = (select run_id from ${v} order by checked_at desc, run_id desc limit 1)
-          order by check_name, subject`,
-    );
-    const failed = rows.filter((row) => row.status === 'fail').map((row) => (row.subject ? `${row.check_name}:${row.subject}` : row.check_name));
-    return failed.length > 0 ? { runId: rows[0]!.run_id, failed } : null;
+  latestValidation(): Promise<StoredCheckRow[]> {
+    return readLatestValidation(this.warehouse);
   }
 
   async claimDestination(destination: string, options: { takeOver?: boolean }): Promise<void> {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { openDuckDb } from '../warehouse/duckdb.js';
-import { readLatestValidation } from './store.js';
+import { duckDbWarehouse } from '../warehouse/duckdb-warehouse.js';
+import { failedChecks, readLatestValidation } from './store.js';
 
 export interface ValidationStatus {
   /** the validation run's id (as written to validation_results.run_id) */
@@ -22,9 +23,9 @@ export async function latestValidationStatus(warehousePath: string): Promise<Val
   if (!existsSync(warehousePath)) return null;
   const db = await openDuckDb(warehousePath, { readOnly: true });
   try {
-    const rows = await readLatestValidation(db);
+    const rows = await readLatestValidation(duckDbWarehouse(db, warehousePath));
     if (rows.length === 0) return null;
-    const failed = rows.filter((row) => row.status === 'fail').map((row) => (row.subject ? `${row.check_name}:${row.subject}` : row.check_name));
+    const failed = failedChecks(rows);
     return { runId: rows[0]!.run_id, asOf: rows[0]!.as_of_date, passed: failed.length === 0, failed };
   } finally {
     db.close();

@@ -119,23 +119,13 @@ export interface StoredCheckRow extends Record<string, unknown> {
   message: string;
 }
 
-/** The newest validation run's rows (by checked_at), or [] when there is no history. */
-export async function readLatestValidation(db: DuckDb): Promise<StoredCheckRow[]> {
-  if (!(await tableExists(db, VALIDATION_TABLE))) return [];
-  return db.all<StoredCheckRow>(
-    `select run_id, as_of_date, strftime(checked_at, '%Y-%m-%dT%H:%M:%S.%gZ') as checked_at, check_name, subject, status, value, threshold, message
-     from ${VALIDATION_TABLE}
-     where run_id = (select run_id from ${VALIDATION_TABLE} order by checked_at desc, run_id desc limit 1)
-     order by case status when 'fail' then 0 when 'warn' then 1 when 'pass' then 2 else 3 end, rowid`,
-  );
-}
 
 /**
- * The newest validation run's rows through the Warehouse interface (any target), in the order of
- * readLatestValidation: failures first, then warnings, passes and the rest; within a status in
- * the order written on DuckDB (rowid), by check and subject elsewhere.
+ * The newest validation run's rows (by checked_at), or [] when there is no history, on any
+ * target: failures first, then warnings, passes and the rest; within a status in the order
+ * written on DuckDB (rowid), by check and subject elsewhere.
  */
-export async function readLatestValidationFrom(warehouse: Warehouse): Promise<StoredCheckRow[]> {
+export async function readLatestValidation(warehouse: Warehouse): Promise<StoredCheckRow[]> {
   if (!(await warehouse.tableExists(VALIDATION_TABLE))) return [];
   const table = warehouse.qualify(VALIDATION_TABLE);
   const rows = await warehouse.query<StoredCheckRow>(
@@ -145,4 +135,9 @@ export async function readLatestValidationFrom(warehouse: Warehouse): Promise<St
      order by case status when 'fail' then 0 when 'warn' then 1 when 'pass' then 2 else 3 end, ${warehouse.type === 'duckdb' ? 'rowid' : 'check_name, subject'}`,
   );
   return rows.map((row) => ({ ...row, as_of_date: String(row.as_of_date).slice(0, 10), checked_at: String(row.checked_at) }));
+}
+
+/** The failed checks of a validation run, as "check_name" or "check_name:subject". */
+export function failedChecks(rows: StoredCheckRow[]): string[] {
+  return rows.filter((row) => row.status === 'fail').map((row) => (row.subject ? `${row.check_name}:${row.subject}` : row.check_name));
 }

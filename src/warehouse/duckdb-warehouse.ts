@@ -1,6 +1,6 @@
 /** The Warehouse interface over a DuckDB file (src/warehouse/duckdb.ts does the connecting). */
 import type { DuckDBValue } from '@duckdb/node-api';
-import { normalizeValue, openDuckDb } from './duckdb.js';
+import { normalizeValue, openDuckDb, type DuckDb } from './duckdb.js';
 import { checkIdentifier, quoteIdentifier, type ColumnSpec, type ColumnType, type Row, type StreamOptions, type Warehouse } from './index.js';
 import type { DuckDbConnection } from './target.js';
 
@@ -17,10 +17,15 @@ export async function openDuckDbWarehouse(connection: DuckDbConnection, options:
   const db = await openDuckDb(connection.path, { readOnly: options.readOnly, threads: connection.threads, memoryLimit: connection.memoryLimit });
   // DuckDB 1.5.2 can lose rows when a dynamic join filter is pushed below a DISTINCT (duckdb/duckdb#21757)
   await db.run("SET disabled_optimizers = 'join_filter_pushdown'");
+  return duckDbWarehouse(db, connection.path);
+}
+
+/** The Warehouse interface over a DuckDB connection that is already open; close() closes it. */
+export function duckDbWarehouse(db: DuckDb, description: string): Warehouse {
   const params = (values?: unknown[]) => (values ? values.map(toDuckDbValue) : undefined);
   const warehouse: Warehouse = {
     type: 'duckdb',
-    description: connection.path,
+    description,
     query: <T extends Row = Row>(sql: string, values?: unknown[]) => db.all<T>(sql, params(values)),
     execute: (sql, values) => db.run(sql, params(values)),
     async *stream<T extends Row = Row>(sql: string, streamOptions: StreamOptions = {}): AsyncIterable<T[]> {

@@ -118,6 +118,19 @@ export function withoutPayloadHash(members: Row[]): boolean {
   return members.length > 0 && [...hashes.values()].every((set) => set.size === 1 && typeof [...set][0] === 'string');
 }
 
+export interface ReportSummary {
+  as_of: string;
+  sections: Array<{ id: string; shown: boolean }>;
+  charts: Array<{ id: string; points: number }>;
+}
+
+/** `retain report --json` of a folder's project (args: --target ...), written to <folder>/<file>. */
+export async function writeReportSummary(folder: string, args: string[], file: string): Promise<ReportSummary> {
+  const run = await retainAsync(['report', ...args, '--out', join(folder, file), '--json'], folder);
+  if (run.code !== 0) throw new Error(`retain report ${args.join(' ')} failed (exit ${run.code}):\n${run.stderr}`);
+  return JSON.parse(run.stdout) as ReportSummary;
+}
+
 /** Equal values, numbers within 1e-9 relative, also inside parsed JSON (a payload's floats). */
 export function sameValue(a: unknown, b: unknown): boolean {
   if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));

@@ -18,7 +18,7 @@ export default class SummaryReporter implements Reporter {
     if (process.env.RETAIN_TEST_BIGQUERY !== '1') {
       // vitest.config.ts leaves this suite out of `npm test`: say so in every run, not only in the README
       process.stdout.write(
-        '\nnot run by npm test: test/portability-bigquery.test.ts, test/sync-bigquery.test.ts and test/lift-bigquery.test.ts (BigQuery on goccy/bigquery-emulator: 6-20 min to build the emulator on a machine without the cache, ~6 min for the suites); run them with `npm run test:bigquery`\n',
+        '\nnot run by npm test: test/*-bigquery.test.ts (BigQuery on goccy/bigquery-emulator: 6-20 min to build the emulator on a machine without the cache, ~6 min for the suites); run them with `npm run test:bigquery`\n',
       );
     }
     process.stdout.write(`\nvitest: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
